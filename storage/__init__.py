@@ -1,0 +1,1 @@
+"""Persistence for slack-workers: sqlmodel tables, async engine, repositories, leases."""
