@@ -9,7 +9,8 @@ Every error raised on purpose by this package derives from ``SlackWorkersError``
     │   ├── WorkersNotFound         404: unknown worker, schedule or file
     │   ├── WorkersRejected         400/409/422: the server refused the input (its message kept)
     │   ├── WorkersRateLimited      429: ``retry_after`` seconds, if the server said
-    │   └── WorkersUnavailable      5xx, connection errors, timeouts, broken streams
+    │   ├── WorkersUnavailable      5xx, connection errors, timeouts, broken streams
+    │   └── WorkersFileTooLarge     a worker's file is larger than we accept (``max_bytes``)
     ├── SlackError                  a Slack Web API call failed (``error`` is Slack's code)
     │   └── SlackRateLimited        429 after our own retries: ``retry_after`` seconds
     ├── StorageError                the database failed
@@ -66,6 +67,14 @@ class WorkersRateLimited(WorkersApiError):
 
 class WorkersUnavailable(WorkersApiError):
     """5xx, connection failure, timeout or a stream that broke."""
+
+
+class WorkersFileTooLarge(WorkersApiError):
+    """A worker's file is larger than ``max_bytes``; the download stopped there."""
+
+    def __init__(self, message: str, *, max_bytes: int, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.max_bytes = max_bytes
 
 
 class SlackError(SlackWorkersError):
