@@ -15,7 +15,8 @@ Every error raised on purpose by this package derives from ``SlackWorkersError``
     │   └── SlackRateLimited        429 after our own retries: ``retry_after`` seconds
     ├── StorageError                the database failed
     │   ├── DatabaseUnavailable     cannot connect / bad ``DATABASE_URL``
-    │   └── SchemaMismatch          the database is ahead of (or behind) the code's migrations
+    │   ├── SchemaMismatch          the database is ahead of (or behind) the code's migrations
+    │   └── LeaseLost               another process took over a lease this one held
     └── UserFacingError             the user did something we refuse; ``text`` is safe to show
         └── InvalidInput            one input is bad; ``field`` names it (modal block id)
 
@@ -104,6 +105,10 @@ class DatabaseUnavailable(StorageError):
 
 class SchemaMismatch(StorageError):
     """The database schema does not match this code's migrations."""
+
+
+class LeaseLost(StorageError):
+    """A lease this process held was taken over (it expired); stop working on that row."""
 
 
 class UserFacingError(SlackWorkersError):
