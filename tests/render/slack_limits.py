@@ -131,7 +131,7 @@ def check_blocks(blocks: Iterable[Mapping[str, Any]], *, max_blocks: int) -> Non
 
 def check_message(text: str, blocks: Iterable[Mapping[str, Any]]) -> None:
     """A chat.postMessage / chat.update payload: ``text`` fallback plus blocks."""
-    _need(0 < len(text.strip()) and len(text) <= TEXT, f"text length {len(text)}")
+    _need(text.strip() != "" and len(text) <= TEXT, f"text length {len(text)}")
     check_blocks(blocks, max_blocks=MESSAGE_BLOCKS)
 
 
