@@ -3,12 +3,13 @@
 Errors (all from ``bot.errors``; the key never appears in a message or a log line):
 
 - 401/403 -> ``WorkersUnauthorized``; 404 -> ``WorkersNotFound``;
-- 400/409/422 -> ``WorkersRejected`` whose ``message`` is the server's own reason
+- 400/409/413/422 -> ``WorkersRejected`` whose ``message`` is the server's own reason
   (``{"error": {"message"}}``, ``{"error": "..."}``, ``{"message": "..."}`` or the text);
 - 429 -> ``WorkersRateLimited`` with ``retry_after`` from ``Retry-After`` (seconds or an
   HTTP date);
 - 5xx, other statuses, connection errors, timeouts, and a 2xx whose body is not the JSON
-  we expect -> ``WorkersUnavailable``;
+  we expect -> ``WorkersUnavailable`` (of these, only 5xx and transport failures are
+  ever retried);
 - a file over ``max_bytes`` -> ``WorkersFileTooLarge``.
 
 Retry rules:
@@ -317,9 +318,8 @@ class WorkersClient:
                     return response
                 error = await self._error_for(response, label)
                 cause = error
-                retryable = isinstance(error, WorkersRateLimited) or (
-                    idempotent and isinstance(error, WorkersUnavailable)
-                )
+                status = response.status_code
+                retryable = status == 429 or (idempotent and status >= 500)
                 retry_after = parse_retry_after(
                     response.headers.get("Retry-After"), self._clock.now()
                 )
@@ -355,7 +355,7 @@ class WorkersClient:
             return WorkersUnauthorized(described, status=status)
         if status == 404:
             return WorkersNotFound(described, status=status)
-        if status in (400, 409, 422):
+        if status in (400, 409, 413, 422):
             return WorkersRejected(reason, status=status)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock.now())
