@@ -1,0 +1,147 @@
+"""Runs one turn from its API call to its footer, while holding the turn's lease.
+
+``run_turn`` is called by the supervisor once it has claimed the turn's lease. It starts
+(or resumes) the turn on the Workers API, follows the worker, keeps the thread up to date
+through a ``ThreadWriter``, and ends with the footer, the files and the reactions. Every
+step is recorded in the turn row, so a successor that takes the lease over after a crash
+carries on from there and posts nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from bot.errors import (
+    LeaseLost,
+    SlackError,
+    SlackRateLimited,
+    SlackWorkersError,
+    UserFacingError,
+    WorkersApiError,
+)
+from bot.relay.context import RelayContext
+from bot.relay.follow import follow_turn
+from bot.relay.slack_writer import SlackWriter
+from bot.relay.thread_writer import Part, ThreadWriter
+from bot.relay.turn_finish import finish_turn, post_failure, react
+from bot.relay.turn_start import start_turn
+from bot.relay.turn_text import TurnText
+from bot.render.turns import status_line
+from storage import leases
+from storage.models import ConversationLink, Turn
+
+log = logging.getLogger(__name__)
+
+STATUS_REFRESH_SECONDS = 10.0  # the elapsed-time line is rewritten at most this often
+
+
+def _ids(turn: Turn) -> dict[str, str]:
+    return {"team": turn.team_id, "channel": turn.channel_id, "turn": turn.id}
+
+
+async def run_turn(ctx: RelayContext, turn_id: str) -> None:
+    """Run the turn whose lease this process holds; release the lease at the end."""
+    async with ctx.db.transaction() as session:
+        turn = await session.get(Turn, turn_id)
+        link = await session.get(ConversationLink, turn.link_id) if turn else None
+    if turn is None or link is None:
+        return
+    slack = await ctx.slack.writer(turn.team_id)
+    renewer = asyncio.create_task(_keep_lease(ctx, turn_id))
+    try:
+        await _run(ctx, slack, turn, link)
+    except LeaseLost:
+        log.warning("lost the lease of a running turn; another process has it", extra=_ids(turn))
+        return
+    finally:
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, LeaseLost):
+            await renewer
+    async with ctx.db.transaction() as session:
+        await leases.release(session, turn_id=turn_id, owner=ctx.owner)
+
+
+async def _keep_lease(ctx: RelayContext, turn_id: str) -> None:
+    while True:
+        await ctx.clock.sleep(ctx.lease_ttl / 3)
+        async with ctx.db.transaction() as session:
+            await leases.renew(
+                session, turn_id=turn_id, owner=ctx.owner, ttl=ctx.lease_ttl, now=ctx.clock.now()
+            )
+
+
+async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: ConversationLink) -> None:
+    writer = ThreadWriter(
+        slack,
+        channel=turn.channel_id,
+        thread_ts=turn.thread_ts,
+        user_id=turn.user_id,
+        turn_id=turn.id,
+        parts=[Part.model_validate(raw) for raw in turn.messages],
+        native=ctx.native_streaming,
+        persist=lambda parts: _save_parts(ctx, turn.id, parts),
+    )
+    await react(slack, turn, "hourglass_flowing_sand")
+    try:
+        started = await start_turn(ctx, turn, link)
+    except (WorkersApiError, UserFacingError) as exc:
+        log.warning("turn could not start: %s", type(exc).__name__, extra=_ids(turn))
+        await post_failure(ctx, slack, writer, turn, exc)
+        return
+
+    text = TurnText(known_ids=started.known_ids)
+    began = turn.started_at or ctx.clock.now()
+    changed = asyncio.Event()
+    follower = asyncio.create_task(
+        follow_turn(ctx.workers, started.worker_id, text, ctx.clock, on_change=changed.set)
+    )
+    try:
+        await writer.open(status_line(0.0))
+        while not follower.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout=STATUS_REFRESH_SECONDS)
+            changed.clear()
+            if follower.done():
+                break
+            await _sync_quietly(ctx, writer, text.text, _elapsed(ctx, began), turn)
+        worker = await follower
+    except WorkersApiError as exc:
+        log.warning("lost the worker: %s", type(exc).__name__, extra=_ids(turn))
+        await post_failure(ctx, slack, writer, turn, exc, partial=text.text)
+        return
+    finally:
+        if not follower.done():
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError, SlackWorkersError):
+                await follower
+    await finish_turn(ctx, slack, writer, turn, worker, text.text, _elapsed(ctx, began))
+
+
+def _elapsed(ctx: RelayContext, began: datetime) -> float:
+    return max(0.0, (ctx.clock.now() - began).total_seconds())
+
+
+async def _sync_quietly(
+    ctx: RelayContext, writer: ThreadWriter, text: str, elapsed: float, turn: Turn
+) -> None:
+    """A progressive write; Slack trouble here only delays it (the final write is strict)."""
+    try:
+        await writer.sync(text, status=status_line(elapsed))
+    except SlackRateLimited as exc:
+        await ctx.clock.sleep(exc.retry_after)
+    except SlackError as exc:
+        # Not fatal: the text is kept and the next write (at the latest the final one,
+        # which is strict) carries it.
+        log.warning("progress write failed: %s", exc.error, extra=_ids(turn))
+
+
+async def _save_parts(ctx: RelayContext, turn_id: str, parts: list[Part]) -> None:
+    async with ctx.db.transaction() as session:
+        row = await session.get(Turn, turn_id)
+        if row is None:
+            return
+        row.messages = [part.model_dump() for part in parts]
+        row.posted_chars = (parts[-1].end or parts[-1].start + parts[-1].streamed) if parts else 0

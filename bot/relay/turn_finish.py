@@ -1,0 +1,184 @@
+"""The end of a turn: final text and footer, files, reactions, the row's final state.
+
+Each step is recorded before the next, so a successor resuming after a crash skips what
+was done: the final write reconciles (unchanged messages are not rewritten), uploaded
+files are listed in ``files_posted``, the footer in ``footer_posted``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from sqlmodel import col, select
+
+from bot.errors import SlackError, SlackWorkersError, WorkersApiError, WorkersFileTooLarge
+from bot.relay.budget import Priority
+from bot.relay.context import RelayContext
+from bot.relay.slack_writer import SlackWriter
+from bot.relay.thread_writer import ThreadWriter
+from bot.render.errors import user_message
+from bot.render.turns import file_link_blocks, footer_blocks
+from bot.slack.payloads import WorkerRef
+from bot.workers.models import Worker
+from storage.models import Turn
+
+log = logging.getLogger(__name__)
+
+RUNNING_REACTION = "hourglass_flowing_sand"
+DONE_REACTION = {"completed": "white_check_mark", "failed": "x"}
+
+
+def _ids(turn: Turn) -> dict[str, str]:
+    return {"team": turn.team_id, "channel": turn.channel_id, "turn": turn.id}
+
+
+async def react(slack: SlackWriter, turn: Turn, name: str, *, remove: bool = False) -> None:
+    """Reactions are decoration: a failure is logged, never fatal."""
+    if not turn.trigger_ts:
+        return
+    method = "reactions.remove" if remove else "reactions.add"
+    try:
+        await slack.call(
+            method,
+            priority=Priority.LOW,
+            channel=turn.channel_id,
+            timestamp=turn.trigger_ts,
+            name=name,
+        )
+    except SlackError as exc:
+        if exc.error not in ("already_reacted", "no_reaction"):
+            log.info("reaction failed: %s", exc.error, extra=_ids(turn))
+
+
+async def finish_turn(
+    ctx: RelayContext,
+    slack: SlackWriter,
+    writer: ThreadWriter,
+    turn: Turn,
+    worker: Worker,
+    text: str,
+    elapsed: float,
+) -> None:
+    outcome: Literal["completed", "failed"] = "failed" if worker.error is not None else "completed"
+    error = _error_text(worker.error) if outcome == "failed" else None
+    footer = footer_blocks(
+        outcome=outcome,
+        elapsed_s=elapsed,
+        worker=worker,
+        ref=WorkerRef(link_id=turn.link_id, worker_id=worker.id),
+        error=error,
+    )
+    shown = text or ("_The worker finished without output._" if outcome == "completed" else "")
+    try:
+        await writer.finish(shown or f"_The worker failed: {error}_", footer=footer)
+    except SlackError as exc:
+        log.error("final write failed: %s", exc.error, extra=_ids(turn))
+        await _end(ctx, slack, turn, "failed", error=f"slack: {exc.error}", worker=worker)
+        return
+    await _mark(ctx, turn.id, footer_posted=True)
+    await _upload_files(ctx, slack, turn, worker)
+    await _end(ctx, slack, turn, outcome, error=error, worker=worker)
+
+
+async def post_failure(
+    ctx: RelayContext,
+    slack: SlackWriter,
+    writer: ThreadWriter,
+    turn: Turn,
+    exc: SlackWorkersError,
+    *,
+    partial: str = "",
+) -> None:
+    """Say in the thread what failed and what to do; keep any output already shown."""
+    message = user_message(exc)
+    text = f"{partial}\n\n---\n_{message}_" if partial else f"_{message}_"
+    try:
+        await writer.finish(text, footer=[])
+    except SlackError as error:
+        log.error("could not report a failure: %s", error.error, extra=_ids(turn))
+    await _end(ctx, slack, turn, "failed", error=message, worker=None)
+
+
+def _error_text(error: object) -> str:
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("error")
+        if isinstance(message, str):
+            return message[:500]
+    if isinstance(error, str):
+        return error[:500]
+    return "the worker reported an error"
+
+
+async def _upload_files(ctx: RelayContext, slack: SlackWriter, turn: Turn, worker: Worker) -> None:
+    done = set(turn.files_posted)
+    earlier = await _files_of_earlier_turns(ctx, turn)
+    for file in worker.files:
+        if file.url in done or file.url in earlier:
+            continue
+        name = file.filename or file.url.rsplit("/", 1)[-1] or "file"
+        try:
+            content = await ctx.workers.download_file(file.url, max_bytes=ctx.max_file_bytes)
+            await slack.upload_file(
+                channel=turn.channel_id,
+                thread_ts=turn.thread_ts,
+                filename=name,
+                content=content,
+                title=name,
+            )
+        except WorkersFileTooLarge:
+            await slack.call(
+                "chat.postMessage",
+                channel=turn.channel_id,
+                thread_ts=turn.thread_ts,
+                text=f"{name} is larger than {ctx.max_file_bytes // (1024 * 1024)} MB",
+                blocks=file_link_blocks(name, file.url, ctx.max_file_bytes),
+                priority=Priority.NORMAL,
+            )
+        except (WorkersApiError, SlackError) as exc:
+            log.warning("file not uploaded: %s", type(exc).__name__, extra=_ids(turn))
+            continue
+        done.add(file.url)
+        await _mark(ctx, turn.id, files_posted=sorted(done))
+
+
+async def _files_of_earlier_turns(ctx: RelayContext, turn: Turn) -> set[str]:
+    async with ctx.db.transaction() as session:
+        rows = await session.execute(
+            select(Turn.files_posted).where(Turn.link_id == turn.link_id, col(Turn.seq) < turn.seq)
+        )
+        return {url for (urls,) in rows for url in urls}
+
+
+async def _mark(ctx: RelayContext, turn_id: str, **fields: object) -> None:
+    async with ctx.db.transaction() as session:
+        row = await session.get(Turn, turn_id)
+        if row is not None:
+            for key, value in fields.items():
+                setattr(row, key, value)
+
+
+async def _end(
+    ctx: RelayContext,
+    slack: SlackWriter,
+    turn: Turn,
+    outcome: Literal["completed", "failed"],
+    *,
+    error: str | None,
+    worker: Worker | None,
+) -> None:
+    await react(slack, turn, RUNNING_REACTION, remove=True)
+    await react(slack, turn, DONE_REACTION[outcome])
+    cost = None
+    if worker is not None and worker.costs is not None:
+        cost = worker.costs.total_usd
+    elif worker is not None and worker.usage is not None:
+        cost = worker.usage.cost_usd
+    await _mark(
+        ctx,
+        turn.id,
+        status="done" if outcome == "completed" else "failed",
+        error=error,
+        finished_at=ctx.clock.now(),
+        cost_usd=cost,
+    )

@@ -1,0 +1,27 @@
+"""The App Home tab: the user's recent workers (and, with schedules, theirs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.deps import Deps
+from bot.relay.budget import Priority
+from bot.render.commands import home_view
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        team_id, user_id = str(context.team_id), str(event["user"])
+        rows = await deps.recent_turns(team_id=team_id, user_id=user_id)
+        slack = await deps.workspaces.writer(team_id)
+        await slack.call(
+            "views.publish",
+            user_id=user_id,
+            priority=Priority.NORMAL,
+            view=home_view(rows, [], deps.clock.now()),
+        )
