@@ -8,7 +8,16 @@ Used by the bot's tests, the benchmark and the local sandbox::
         driver = SlackDriver(fake, bot_url, fake.signing_secret)
 """
 
+from bot.devkit.slack.driver import BotResponse, DriverError, MessageSent, SlackDriver
 from bot.devkit.slack.fake import FakeSlack
 from bot.devkit.slack.server import build_web_app, running_fake_slack
 
-__all__ = ["FakeSlack", "build_web_app", "running_fake_slack"]
+__all__ = [
+    "BotResponse",
+    "DriverError",
+    "FakeSlack",
+    "MessageSent",
+    "SlackDriver",
+    "build_web_app",
+    "running_fake_slack",
+]

@@ -116,8 +116,9 @@ class FakeSlack(SlackQueries):
             return Answer(200, {"ok": False, "error": "not_authed"})
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != wanted:
-            error = "not_allowed_token_type" if token.startswith(("xoxb-", "xapp-")) else ""
-            return Answer(200, {"ok": False, "error": error or "invalid_auth"})
+            known = token in (self.app_token, self.bot_token)  # valid, but the wrong kind
+            error = "not_allowed_token_type" if known else "invalid_auth"
+            return Answer(200, {"ok": False, "error": error})
         channel = params.get("channel") or params.get("channel_id")
         if self.rate_limits:
             retry_after = self.limiter.admit(
