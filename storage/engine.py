@@ -46,6 +46,7 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     url: URL
+    schema: str | None = None  # PostgreSQL search_path chosen at open_database
 
     @property
     def dialect(self) -> str:
@@ -99,7 +100,7 @@ def open_database(url: str, *, schema: str | None = None) -> Database:
             connect_args["server_settings"] = {"search_path": schema}
         engine = create_async_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    return Database(engine=engine, sessions=sessions, url=parsed)
+    return Database(engine=engine, sessions=sessions, url=parsed, schema=schema)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
