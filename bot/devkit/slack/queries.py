@@ -57,6 +57,8 @@ def _rich_text(elements: list[Any]) -> str:
             continue
         if isinstance(element.get("text"), str):
             out.append(element["text"])
+        elif element.get("type") == "user":
+            out.append(f"<@{element.get('user_id')}>")
         if isinstance(element.get("elements"), list):
             out.append(_rich_text(element["elements"]))
     return "".join(out)
