@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot.errors import StorageError
 from storage.models import ConversationLink, Turn
-from storage.types import ACTIVE_TURN, TurnStatus, utc_now
+from storage.types import ACTIVE_TURN, UNFINISHED_TURN, TurnStatus, utc_now
 
 # What update_turn may change: not the identity, the thread, the order or the lease.
 UPDATABLE_FIELDS = frozenset(
@@ -101,6 +101,16 @@ async def next_queued_turn(s: AsyncSession, *, link_id: str) -> Turn | None:
             .limit(1)
         )
     ).one_or_none()
+
+
+async def active_or_queued_count(s: AsyncSession, *, link_id: str) -> int:
+    """How many turns of this thread are queued, starting or running."""
+    count = await s.scalar(
+        select(func.count())
+        .select_from(Turn)
+        .where(col(Turn.link_id) == link_id, col(Turn.status).in_(UNFINISHED_TURN))
+    )
+    return int(count or 0)
 
 
 async def turns_for_link(s: AsyncSession, *, link_id: str) -> list[Turn]:
