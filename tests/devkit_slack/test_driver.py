@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -243,3 +244,16 @@ async def test_app_home_opened(fake_slack: FakeSlack, bolt: tuple[SlackDriver, S
     await fake_slack.wait_for(lambda: seen.events)
     event = seen.events[0][1]["event"]
     assert (event["type"], event["user"], event["tab"]) == ("app_home_opened", "U0CAROL", "home")
+
+
+async def test_response_url_works_five_times(fake_slack: FakeSlack) -> None:
+    url = fake_slack.new_response_url("C0GENERAL", "U0ALICE")
+    statuses = []
+    async with aiohttp.ClientSession() as session:
+        for n in range(6):
+            body = {"text": f"answer {n}", "response_type": "in_channel" if n == 0 else None}
+            async with session.post(url, json=body) as response:
+                statuses.append(response.status)
+    assert statuses == [200, 200, 200, 200, 200, 404]
+    assert [m.text for m in fake_slack.messages("C0GENERAL")] == ["answer 0"]
+    assert len(fake_slack.ephemerals("U0ALICE")) == 4

@@ -103,9 +103,7 @@ class FakeSlack(SlackQueries):
     # --- one Web API request --------------------------------------------------------
     def perform(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         answer = self._answer(method, params, token)
-        self.calls.append(
-            RecordedCall(method, params, answer.body, self.clock.monotonic(), answer.status)
-        )
+        self.calls.append(RecordedCall(method, params, answer.body, self.clock.monotonic()))
         return answer
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Answer:

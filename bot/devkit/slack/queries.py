@@ -18,7 +18,11 @@ class RecordedCall(NamedTuple):
     params: dict[str, Any]
     response: dict[str, Any]
     time: float
-    status: int = 200
+
+    @property
+    def status(self) -> int:
+        """The HTTP status: 429 for a rate-limited call, else 200 (errors are in the body)."""
+        return 429 if self.response.get("error") == "ratelimited" else 200
 
 
 class ResponseUrlPost(NamedTuple):
