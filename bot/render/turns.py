@@ -147,16 +147,9 @@ def footer_blocks(
     (already escaped); raw text is escaped too, and nothing is escaped twice.
     """
     blocks = [_context(_outcome_line(outcome, elapsed_s, worker))]
-    if error:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": fit_mrkdwn(error, ERROR_TEXT_CHARS, idempotent=True),
-                },
-            }
-        )
+    error_text = fit_mrkdwn(error or "", ERROR_TEXT_CHARS, idempotent=True)
+    if error_text:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error_text}})
     sources = sources_text(worker.sources)
     if sources:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": sources}})
