@@ -101,3 +101,16 @@ async def test_no_ack_times_out(fake_slack: FakeSlack) -> None:
     driver = SlackDriver(fake_slack, "", "", transport="socket_mode", ack_within=0.2)
     with pytest.raises(asyncio.TimeoutError):
         await driver.slash_command("U0ALICE", "C0GENERAL", "nobody is connected")
+
+
+async def test_app_reconnects_when_asked(
+    fake_slack: FakeSlack, socket_bot: list[dict[str, Any]]
+) -> None:
+    hub = fake_slack.socket_mode
+    await hub.request_reconnect()
+    # the old connection is gone and only the new one is left
+    await fake_slack.wait_for(lambda: hub.accepted == 2 and len(hub.connections) == 1)
+    assert len(fake_slack.calls_to("apps.connections.open")) == 2
+    driver = SlackDriver(fake_slack, "", "", transport="socket_mode")
+    response = await driver.slash_command("U0ALICE", "C0GENERAL", "still there?")
+    assert response.json() == {"text": "accepted: still there?"}

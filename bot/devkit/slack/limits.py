@@ -37,7 +37,10 @@ POST_MESSAGE_PER_TEAM = Limit(300, 60.0)
 
 LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "auth.test": (TIER_4,),
-    "apps.connections.open": (TIER_1,),
+    # Tier 1 in the docs ("1+ per minute"), but Slack asks apps to reconnect
+    # (``disconnect``/``refresh_requested``) and serves the new URL at once; a strict
+    # 1/min here would stall every refresh for a minute.
+    "apps.connections.open": (Limit(10, 60.0),),
     "chat.postMessage": (POST_MESSAGE_PER_CHANNEL, POST_MESSAGE_PER_TEAM),
     "chat.postEphemeral": (TIER_4,),
     "chat.update": (TIER_3,),

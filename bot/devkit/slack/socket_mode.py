@@ -35,6 +35,7 @@ class SocketModeHub:
 
     def __init__(self) -> None:
         self.connections: list[web.WebSocketResponse] = []
+        self.accepted = 0  # connections ever made, to see a reconnect happen
         self.envelopes: list[dict[str, Any]] = []
         self.acks: list[Ack] = []
         self._pending: dict[str, asyncio.Future[Ack]] = {}
@@ -53,6 +54,7 @@ class SocketModeHub:
             }
         )
         async with self._changed:
+            self.accepted += 1
             self.connections.append(socket)
             self._changed.notify_all()
         try:
@@ -113,6 +115,11 @@ class SocketModeHub:
                 return await future
         finally:
             self._pending.pop(envelope_id, None)
+
+    async def request_reconnect(self, reason: str = "refresh_requested") -> None:
+        """Asks every connected app to reconnect, as Slack does every few hours."""
+        for socket in list(self.connections):
+            await socket.send_json({"type": "disconnect", "reason": reason})
 
     async def close(self) -> None:
         for socket in list(self.connections):
