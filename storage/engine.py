@@ -59,16 +59,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on exit, rolled back on error.
 
-        SQLAlchemy errors come out as ``StorageError`` (``DatabaseUnavailable`` when the
-        connection itself failed); other exceptions pass through after the rollback.
+        Failing to connect raises ``DatabaseUnavailable``; SQLAlchemy errors inside the
+        block come out as ``StorageError``. Other exceptions (the caller's own, even an
+        ``OSError`` from an HTTP call) pass through unchanged after the rollback.
         """
-        try:
-            async with self.sessions() as session, session.begin():
+        async with self.sessions() as session:
+            try:
+                await session.connection()  # connect (and BEGIN) now, before the caller runs
+            except (OSError, TimeoutError, SQLAlchemyError) as exc:
+                raise DatabaseUnavailable(self._unreachable(exc)) from exc
+            try:
                 yield session
-        except (OSError, TimeoutError) as exc:
-            raise DatabaseUnavailable(self._unreachable(exc)) from exc
-        except SQLAlchemyError as exc:
-            raise storage_error(exc, where=describe(self.url)) from exc
+                await session.commit()
+            except SQLAlchemyError as exc:
+                raise storage_error(exc, where=describe(self.url)) from exc
+            # on any exception, leaving ``self.sessions()`` closes the session: rollback
 
     async def ping(self) -> None:
         """``SELECT 1``; any failure is one ``DatabaseUnavailable`` line."""

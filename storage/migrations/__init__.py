@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import SchemaMismatch
-from storage.engine import Database, open_database, storage_error
+from storage.engine import open_database, storage_error
 from storage.urls import describe
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent
 _PG_MIGRATION_LOCK = 0x5157_0001
 
 
-def alembic_config(database: Database | None = None) -> Config:
-    """An Alembic ``Config`` pointing at the shipped scripts (and at ``database``)."""
+def alembic_config(url: str | None = None, *, schema: str | None = None) -> Config:
+    """An Alembic ``Config`` pointing at the shipped scripts.
+
+    With ``url``, Alembic commands run from synchronous code (``check``, ``revision
+    --autogenerate``, see ``python -m storage.migrations``) open their own connection.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database"] = database
+    config.attributes["database_url"] = url
+    config.attributes["schema"] = schema
     return config
 
 
@@ -69,7 +74,7 @@ async def upgrade_database(url: str, *, schema: str | None = None) -> None:
     try:
         await database.ping()
         async with database.engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config(database))
+            await connection.run_sync(_upgrade, alembic_config())
     except SQLAlchemyError as exc:
         raise storage_error(exc, where=describe(database.url)) from exc
     finally:

@@ -1,7 +1,7 @@
 """Alembic environment: runs on a connection handed over by ``upgrade_database``.
 
-Used without one (``python -m storage.migrations revision --autogenerate``), it opens
-the async engine of ``config.attributes["database"]`` and runs on one of its connections.
+Without one (``python -m storage.migrations check``), it opens the async engine of
+``config.attributes["database_url"]`` itself and runs on one of its connections.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.engine import Database
+from storage.engine import open_database
 from storage.migrations import target_metadata
 
 
@@ -26,20 +26,25 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_on(database: Database) -> None:
-    async with database.engine.begin() as connection:
-        await connection.run_sync(_run)
+async def _run_standalone(url: str, schema: str | None) -> None:
+    database = open_database(url, schema=schema)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_run)
+    finally:
+        await database.dispose()
 
 
 def _main() -> None:
-    handed_over = context.config.attributes.get("connection")
+    attributes = context.config.attributes
+    handed_over = attributes.get("connection")
     if isinstance(handed_over, Connection):
         _run(handed_over)
         return
-    database = context.config.attributes.get("database")
-    if not isinstance(database, Database):
-        raise RuntimeError("storage.migrations.env needs a connection or a Database")
-    asyncio.run(_run_on(database))
+    url = attributes.get("database_url")
+    if not isinstance(url, str):
+        raise RuntimeError("storage.migrations.env needs a connection or a database_url")
+    asyncio.run(_run_standalone(url, attributes.get("schema")))
 
 
 _main()

@@ -63,6 +63,28 @@ async def test_an_unreachable_server_is_one_line_naming_it_without_the_password(
     assert PASSWORD not in message
 
 
+async def test_a_transaction_on_an_unreachable_server_raises_database_unavailable() -> None:
+    db = open_database(f"postgresql+asyncpg://bob:{PASSWORD}@127.0.0.1:{closed_port()}/app")
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            async with db.transaction():
+                pytest.fail("the block must not run without a connection")
+    finally:
+        await db.dispose()
+
+    assert PASSWORD not in str(caught.value)
+
+
+async def test_the_callers_own_errors_pass_through_a_transaction(any_database: Database) -> None:
+    with pytest.raises(ConnectionResetError):
+        async with any_database.transaction() as s:
+            s.add(ProcessedEvent(event_id="dropped", seen_at=at(0)))
+            raise ConnectionResetError("an HTTP call inside the block failed")
+
+    async with any_database.transaction() as s:
+        assert await s.get(ProcessedEvent, "dropped") is None
+
+
 async def test_upgrading_an_unreachable_server_raises_database_unavailable() -> None:
     port = closed_port()
     with pytest.raises(DatabaseUnavailable) as caught:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from bot.errors import SchemaMismatch
 from storage.engine import Database, open_database
 from storage.migrations import MIGRATIONS_DIR, head_revision, target_metadata, upgrade_database
+from storage.migrations.__main__ import main as migrations_cli
 from tests.fixtures.storage import postgres_url, sqlite_url
 
 
@@ -99,3 +100,16 @@ def test_the_migration_scripts_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
     assert head_revision() == "0001"
+
+
+async def test_the_check_command_passes_on_a_migrated_database_and_fails_on_drift(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url_of(database))
+    # Alembic's commands are synchronous and start their own event loop: run in a thread.
+    clean = await asyncio.to_thread(migrations_cli, ["check"])
+    async with database.transaction() as s:
+        await s.execute(text("DROP INDEX ix_turns_user_recent"))
+    drifted = await asyncio.to_thread(migrations_cli, ["check"])
+
+    assert (clean, drifted) == (0, 1)
