@@ -2,9 +2,9 @@
 
 A worker is ``pending`` from the moment a turn is accepted until the agent starts,
 ``running`` while deltas are produced, and ``completed`` when the turn ends (also when
-it failed: then ``error`` is set and no output item is added). ``running`` (the bool) is
-true while any turn is active. Output items, sources, files and usage accumulate over
-turns. Scheduled runs that find the worker busy wait in a queue and start right after
+it failed: then ``error`` is set until the next turn starts, and no output item is
+added). ``running`` (the bool) is true while any turn is active. Output items, sources,
+files and usage accumulate over turns. Scheduled runs that find the worker busy wait in a queue and start right after
 the active turn ends; a continue while busy is refused with 409.
 """
 
@@ -25,6 +25,7 @@ from bot.devkit.emulator.state import (
     SourceItem,
     Store,
     Turn,
+    TurnOrigin,
     WorkerState,
 )
 from bot.workers.models import Budget
@@ -71,13 +72,13 @@ class WorkerEngine:
         else:
             worker.queued.append((text, budget))
 
-    def _start(self, worker: WorkerState, text: str, budget: Budget, origin: str) -> Turn:
+    def _start(self, worker: WorkerState, text: str, budget: Budget, origin: TurnOrigin) -> Turn:
         turn = Turn(
             number=len(worker.turns) + 1,
             input=text,
             budget=budget,
             output_id=self._store.ids.new("msg"),
-            origin=origin,  # type: ignore[arg-type]
+            origin=origin,
         )
         worker.turns.append(turn)
         worker.active = turn

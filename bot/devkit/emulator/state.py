@@ -17,6 +17,7 @@ from bot.devkit.emulator.ids import IdFactory
 from bot.workers.models import Budget, ScheduleKind, WorkerStatus
 
 TurnStatus = Literal["pending", "running", "completed", "failed"]
+TurnOrigin = Literal["create", "continue", "schedule"]
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Turn:
     input: str
     budget: Budget
     output_id: str
-    origin: Literal["create", "continue", "schedule"]
+    origin: TurnOrigin
     status: TurnStatus = "pending"
     chunks: list[str] = field(default_factory=list)
     final: WorkerState | None = None  # the worker as it was when this turn ended
