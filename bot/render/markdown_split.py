@@ -19,14 +19,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-MESSAGE_TEXT_LIMIT: Final = 11_000
+MESSAGE_TEXT_LIMIT: Final = 10_000
 """Characters of output per message.
 
 Slack caps all ``markdown`` blocks of one message together at 12,000 characters, and
 people have seen ``msg_blocks_too_long`` at about 13,200 characters across mixed blocks.
-11,000 leaves room for what ``message_markdown`` adds (a re-opened and closed fence, a
-repeated table header: at most ``CARRY_MAX_CHARS``) and for the footer blocks (status or
-outcome context, sources, buttons) that share the last message.
+10,000 leaves room for what ``message_markdown`` adds (a re-opened and closed fence, a
+repeated table header: at most ``CARRY_MAX_CHARS``) plus the largest footer
+(``bot.render.turns``: outcome line, error, sources and buttons, about 2,200 characters)
+in the same message, and still stays under 13,000 characters of block text.
 """
 
 CARRY_MAX_CHARS: Final = 600

@@ -122,9 +122,13 @@ def sources_text(sources: list[WorkerSource]) -> str | None:
         return None
     text = "*Sources*"
     shown = 0
+    room = SOURCES_TEXT_CHARS - 20  # keep space for "and N more"
     for source in unique[:MAX_SOURCES]:
-        line = "\n\u2022 " + mrkdwn_link(source.url, link_label(source.url, source.title))
-        if len(text) + len(line) > SOURCES_TEXT_CHARS - 20:  # room for "and N more"
+        label = link_label(source.url, source.title)
+        line = "\n\u2022 " + mrkdwn_link(source.url, label)
+        if len(text) + len(line) > room:  # a huge URL: show its label without the link
+            line = "\n\u2022 " + fit_mrkdwn(label, 200, one_line=True)
+        if len(text) + len(line) > room:
             break
         text += line
         shown += 1

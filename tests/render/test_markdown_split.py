@@ -174,9 +174,9 @@ def test_table_inside_code_is_left_alone() -> None:
     assert message_markdown(text, start, end).startswith("```\n| 1 | 2 |")
 
 
-def test_sixty_thousand_characters_become_six_messages() -> None:
-    paragraph = "A sentence that goes on for a while. " * 20 + "\n\n"
+def test_sixty_thousand_characters_become_seven_messages() -> None:
+    paragraph = "A sentence that goes on for a while. " * 20 + "\n\n"  # 742 characters
     text = (paragraph * 100)[:60_000]
     ranges = pieces(text, MESSAGE_TEXT_LIMIT)
-    assert len(ranges) == 6
+    assert len(ranges) == 7  # 13 paragraphs (9,646 characters) fit in each
     assert all(len(message_markdown(text, s, e)) <= MESSAGE_TEXT_LIMIT for s, e in ranges)

@@ -84,6 +84,32 @@ def test_sixty_thousand_chars_go_out_as_valid_messages_with_footer_on_the_last()
         )
 
 
+def test_worst_case_footer_fits_beside_a_full_output_message() -> None:
+    text = "```python\n" + ("x = '&<>' * 40  # comment\n" * 2_000)
+    start = find_cut(text, 0, MESSAGE_TEXT_LIMIT)
+    end = find_cut(text, start, MESSAGE_TEXT_LIMIT)
+    markdown = message_markdown(text, start, end)  # re-opened and closed fence
+    assert len(markdown) > MESSAGE_TEXT_LIMIT - 100
+    noisy = worker(
+        costs=WorkerCosts(model_cost_usd=123_456.78),
+        usage=WorkerUsage(total_tokens=10**12, steps=10**6),
+        sources=[
+            WorkerSource(
+                id=str(i),
+                url=f"https://example.com/{i}/" + ("&" * 2_000 if i % 2 else "a" * 150),
+                title="&" * 300,
+            )
+            for i in range(50)
+        ],
+    )
+    footer = footer_blocks(
+        outcome="failed", elapsed_s=10**6, worker=noisy, ref=REF, error="<&>" * 1_000
+    )
+    footer_text = sum(len(b["text"]["text"]) for b in footer if b["type"] == "section")
+    assert footer_text > 1_800  # error and sources both near their caps
+    check_message(notification_text("failed", error="<&>" * 1_000), final_blocks(markdown) + footer)
+
+
 def test_footer_reports_outcome_cost_tokens_steps_and_buttons() -> None:
     done = worker(
         costs=WorkerCosts(model_cost_usd=0.01, tool_cost_usd=0.0023),
