@@ -4,8 +4,9 @@ A worker is ``pending`` from the moment a turn is accepted until the agent start
 ``running`` while deltas are produced, and ``completed`` when the turn ends (also when
 it failed: then ``error`` is set until the next turn starts, and no output item is
 added). ``running`` (the bool) is true while any turn is active. Output items, sources,
-files and usage accumulate over turns. Scheduled runs that find the worker busy wait in a queue and start right after
-the active turn ends; a continue while busy is refused with 409.
+files and usage accumulate over turns. Scheduled runs that find the worker busy wait in
+a queue and start right after the active turn ends; a continue while busy is refused
+with 409.
 """
 
 from __future__ import annotations
