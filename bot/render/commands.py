@@ -37,9 +37,10 @@ class RecentWorker:
     channel_id: str | None = None
 
 
-def help_text(command: str, max_task_chars: int) -> str:
+def help_text(command: str, max_task_chars: int, *, default_budget: str = "standard") -> str:
     """Usage of the slash command and the other ways to reach a worker (mrkdwn)."""
     cmd = fit_mrkdwn(command, 40, one_line=True)
+    default = fit_mrkdwn(default_budget, 20, one_line=True)
     return "\n".join(
         [
             "*Run an AI worker from Slack*",
@@ -54,8 +55,8 @@ def help_text(command: str, max_task_chars: int) -> str:
             "worker answers in that thread.",
             "\u2022 Reply in a worker's thread to continue it (no need to mention me). A "
             "reply sent while it works is queued and sent when the turn ends.",
-            "Budgets: `low`, `standard` (the default), `high`; `unlimited` for people an "
-            f"admin allows. Tasks can be up to {max_task_chars:,} characters.",
+            f"Budgets: `low`, `standard`, `high` (default `{default}`); `unlimited` for "
+            f"people an admin allows. Tasks can be up to {max_task_chars:,} characters.",
         ]
     )
 
@@ -66,12 +67,13 @@ def email_text(address: str) -> str:
     return f":email: Email this worker at `{safe}`: mail sent there continues the worker."
 
 
-def not_in_channel_text(command: str) -> str:
+def not_in_channel_text(command: str, *, app_name: str = "Workers") -> str:
     """Why nothing happened when the bot is not a member of the channel, and the fix."""
     cmd = fit_mrkdwn(command, 40, one_line=True)
+    name = fit_mrkdwn(app_name, 80, one_line=True)
     return (
         "I'm not in this channel yet, so I can't post here. Invite me with "
-        "`/invite @Workers`, or open the channel details > Integrations > Add apps; "
+        f"`/invite @{name}`, or open the channel details > Integrations > Add apps; "
         f"then run `{cmd}` again."
     )
 

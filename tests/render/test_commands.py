@@ -66,6 +66,7 @@ def test_help_text_covers_every_way_in() -> None:
     ):
         assert needle in text
     assert "`/ask schedules`" in help_text("/ask", 10)
+    assert "(default `low`)" in help_text("/ask", 10, default_budget="low")
 
 
 def test_status_lists_workers_with_links_and_states() -> None:
@@ -92,6 +93,7 @@ def test_email_and_not_in_channel_texts() -> None:
     assert "&lt;" in email_text("<!here>@x")
     text = not_in_channel_text("/worker")
     assert "/invite @Workers" in text and "Integrations" in text and "`/worker`" in text
+    assert "`/invite @Helper`" in not_in_channel_text("/worker", app_name="Helper")
 
 
 def test_home_view_within_limits_even_when_full() -> None:
