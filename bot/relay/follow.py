@@ -82,8 +82,9 @@ async def _read_stream(
     """One stream connection; True when it brought anything new."""
     progressed = False
     text.on_connect()
+    events = port.stream(worker_id)
     try:
-        async for event in port.stream(worker_id):
+        async for event in events:
             if isinstance(event, Delta):
                 text.on_delta(event.text)
                 progressed = True
@@ -101,4 +102,8 @@ async def _read_stream(
         raise
     except WorkersApiError:
         log.info("worker stream failed to open", extra={"worker": worker_id})
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:  # release the connection at once when we stop early
+            await close()
     return progressed

@@ -42,12 +42,12 @@ class SlackWriter:
         method: str,
         *,
         priority: Priority = Priority.NORMAL,
-        channel: str | None = None,
         **params: Any,
     ) -> dict[str, Any]:
         """Call ``method`` (e.g. ``chat.update``) through slack-sdk's method of that name,
         which knows how Slack wants it sent; return Slack's answer as a dict."""
         send = getattr(self.client, method.replace(".", "_"))
+        channel = params.get("channel")
         for attempt in range(MAX_429_RETRIES + 1):
             await self.budget.acquire(method, channel=channel, priority=priority)
             try:

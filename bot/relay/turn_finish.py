@@ -18,7 +18,8 @@ from bot.relay.context import RelayContext
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import ThreadWriter
 from bot.render.errors import user_message
-from bot.render.turns import file_link_blocks, footer_blocks
+from bot.render.files import file_link_blocks
+from bot.render.turns import footer_blocks
 from bot.slack.payloads import WorkerRef
 from bot.workers.models import Worker
 from storage.models import Turn

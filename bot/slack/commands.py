@@ -22,6 +22,7 @@ from bot.render.commands import help_text, not_in_channel_text, status_blocks
 from bot.render.errors import user_message
 from bot.render.turns import parent_message
 from bot.slack.command_text import Command, parse_command
+from bot.slack.recent import recent_workers
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,9 @@ async def _run(deps: Deps, body: dict[str, Any], parsed: Command, respond: Async
 
 
 async def _status(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -> None:
-    rows = await deps.recent_turns(team_id=str(body["team_id"]), user_id=str(body["user_id"]))
+    rows = await recent_workers(deps, team_id=str(body["team_id"]), user_id=str(body["user_id"]))
     await respond(
         response_type="ephemeral",
         text="Your recent workers",
-        blocks=status_blocks(rows, deps.clock.now()),
+        blocks=status_blocks(rows, deps.clock.now(), command=deps.settings.slack_command),
     )

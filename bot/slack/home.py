@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot.deps import Deps
 from bot.relay.budget import Priority
 from bot.render.commands import home_view
+from bot.slack.recent import recent_workers, user_zone
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -17,11 +18,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if event.get("tab") not in (None, "home"):
             return
         team_id, user_id = str(context.team_id), str(event["user"])
-        rows = await deps.recent_turns(team_id=team_id, user_id=user_id)
+        rows = await recent_workers(deps, team_id=team_id, user_id=user_id)
         slack = await deps.workspaces.writer(team_id)
-        await slack.call(
-            "views.publish",
-            user_id=user_id,
-            priority=Priority.NORMAL,
-            view=home_view(rows, [], deps.clock.now()),
-        )
+        zone = await user_zone(slack, user_id)
+        view = home_view(rows, [], deps.clock.now(), zone, command=deps.settings.slack_command)
+        await slack.call("views.publish", user_id=user_id, priority=Priority.NORMAL, view=view)

@@ -6,8 +6,12 @@ from bot.relay.budget import METHOD_LIMITS, Priority, SlackBudget
 
 def test_published_limits_are_never_exceeded_in_a_minute() -> None:
     published = {
-        "chat.update": 50, "chat.startStream": 20, "chat.stopStream": 20,
-        "chat.appendStream": 100, "reactions.add": 50, "views.open": 100,
+        "chat.update": 50,
+        "chat.startStream": 20,
+        "chat.stopStream": 20,
+        "chat.appendStream": 100,
+        "reactions.add": 50,
+        "views.open": 100,
     }
     for method, per_minute in published.items():
         for limit in METHOD_LIMITS[method]:

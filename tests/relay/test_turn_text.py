@@ -7,9 +7,7 @@ def _worker(*outputs: tuple[str, str], status: str = "completed", running: bool 
         id="wrk_1",
         status=status,  # type: ignore[arg-type]
         running=running,
-        output=[
-            WorkerOutput(id=oid, content=[OutputContent(text=text)]) for oid, text in outputs
-        ],
+        output=[WorkerOutput(id=oid, content=[OutputContent(text=text)]) for oid, text in outputs],
     )
 
 

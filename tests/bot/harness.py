@@ -1,0 +1,69 @@
+"""The whole bot on localhost: the real app over HTTP, the fake Slack, the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.deps import Deps, open_deps
+from bot.devkit.emulator.server import Emulator
+from bot.devkit.slack import FakeSlack, SlackDriver
+from bot.server import serving
+from bot.settings import Settings
+
+CHANNEL = "C0GENERAL"
+ALICE = "U0ALICE"
+BOB = "U0BOB"
+
+
+@dataclass
+class Stack:
+    fake: FakeSlack
+    emulator: Emulator
+    deps: Deps
+    driver: SlackDriver
+    bot_url: str
+    settings: Settings
+
+
+def settings_for(
+    fake: FakeSlack, emulator: Emulator, database_url: str, **overrides: object
+) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": fake.bot_token,
+        "slack_signing_secret": fake.signing_secret,
+        "slack_api_url": f"{fake.url}/api/",
+        "workers_api_url": emulator.url,
+        "workers_api_key": emulator.api_key,
+        "database_url": database_url,
+        "unlimited_budget_users": frozenset({ALICE}),
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_bot(
+    fake: FakeSlack,
+    emulator: Emulator,
+    tmp_path: Path,
+    *,
+    native: bool = True,
+    **overrides: object,
+) -> AsyncIterator[Stack]:
+    settings = settings_for(fake, emulator, f"sqlite+aiosqlite:///{tmp_path}/bot.db", **overrides)
+    async with (
+        open_deps(settings, native_streaming=native) as deps,
+        serving(settings, deps, host="127.0.0.1", port=0) as (_, port),
+    ):
+        url = f"http://127.0.0.1:{port}"
+        yield Stack(
+            fake=fake,
+            emulator=emulator,
+            deps=deps,
+            driver=SlackDriver(fake, url, fake.signing_secret),
+            bot_url=url,
+            settings=settings,
+        )
