@@ -14,6 +14,8 @@ import contextlib
 import logging
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.errors import (
     LeaseLost,
     SlackError,
@@ -23,6 +25,7 @@ from bot.errors import (
     WorkersApiError,
 )
 from bot.relay.context import RelayContext
+from bot.relay.db import atomically
 from bot.relay.follow import follow_turn
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import Part, ThreadWriter
@@ -44,9 +47,12 @@ def _ids(turn: Turn) -> dict[str, str]:
 
 async def run_turn(ctx: RelayContext, turn_id: str) -> None:
     """Run the turn whose lease this process holds; release the lease at the end."""
-    async with ctx.db.transaction() as session:
+
+    async def load(session: AsyncSession) -> tuple[Turn | None, ConversationLink | None]:
         turn = await session.get(Turn, turn_id)
-        link = await session.get(ConversationLink, turn.link_id) if turn else None
+        return turn, (await session.get(ConversationLink, turn.link_id) if turn else None)
+
+    turn, link = await atomically(ctx.db, load)
     if turn is None or link is None:
         return
     slack = await ctx.slack.writer(turn.team_id)
@@ -60,17 +66,20 @@ async def run_turn(ctx: RelayContext, turn_id: str) -> None:
         renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError, LeaseLost):
             await renewer
-    async with ctx.db.transaction() as session:
-        await leases.release(session, turn_id=turn_id, owner=ctx.owner)
+    await atomically(
+        ctx.db, lambda session: leases.release(session, turn_id=turn_id, owner=ctx.owner)
+    )
 
 
 async def _keep_lease(ctx: RelayContext, turn_id: str) -> None:
     while True:
         await ctx.clock.sleep(ctx.lease_ttl / 3)
-        async with ctx.db.transaction() as session:
-            await leases.renew(
+        await atomically(
+            ctx.db,
+            lambda session: leases.renew(
                 session, turn_id=turn_id, owner=ctx.owner, ttl=ctx.lease_ttl, now=ctx.clock.now()
-            )
+            ),
+        )
 
 
 async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: ConversationLink) -> None:
@@ -139,9 +148,11 @@ async def _sync_quietly(
 
 
 async def _save_parts(ctx: RelayContext, turn_id: str, parts: list[Part]) -> None:
-    async with ctx.db.transaction() as session:
+    async def save(session: AsyncSession) -> None:
         row = await session.get(Turn, turn_id)
-        if row is None:
-            return
-        row.messages = [part.model_dump() for part in parts]
-        row.posted_chars = (parts[-1].end or parts[-1].start + parts[-1].streamed) if parts else 0
+        if row is not None:
+            row.messages = [part.model_dump() for part in parts]
+            last = parts[-1] if parts else None
+            row.posted_chars = (last.end or last.start + last.streamed) if last else 0
+
+    await atomically(ctx.db, save)

@@ -19,9 +19,11 @@ from sqlmodel import col, select
 
 from bot.errors import SlackWorkersError
 from bot.relay.context import RelayContext
+from bot.relay.db import atomically
 from bot.relay.runner import run_turn
 from storage import leases
 from storage.models import Turn
+from storage.repositories import turns
 from storage.types import UNFINISHED_TURN
 
 log = logging.getLogger(__name__)
@@ -48,22 +50,25 @@ class Supervisor:
         """Claim and run ``turn_id`` now, unless it must wait for an earlier turn."""
         if self._stopping or turn_id in self._tasks:
             return
-        async with self._ctx.db.transaction() as session:
+
+        async def claim(session: AsyncSession) -> Turn | None:
             if await self._waits_for_earlier(session, turn_id):
-                return
-            claimed = await leases.claim(
+                return None
+            return await leases.claim(
                 session,
                 turn_id=turn_id,
                 owner=self._ctx.owner,
                 ttl=self._ctx.lease_ttl,
                 now=self._ctx.clock.now(),
             )
-        if claimed is not None:
+
+        if await atomically(self._ctx.db, claim) is not None:
             self._spawn(turn_id)
 
     async def recover_once(self) -> int:
         """Claim turns whose lease expired and run them; how many were taken."""
-        async with self._ctx.db.transaction() as session:
+
+        async def sweep(session: AsyncSession) -> list[str]:
             claimed = await leases.claim_expired_turns(
                 session,
                 owner=self._ctx.owner,
@@ -77,6 +82,9 @@ class Supervisor:
                     await leases.release(session, turn_id=turn.id, owner=self._ctx.owner)
                 else:
                     ready.append(turn.id)
+            return ready
+
+        ready = await atomically(self._ctx.db, sweep)
         for turn_id in ready:
             if turn_id not in self._tasks:
                 log.info("resuming a turn", extra={"turn": turn_id})
@@ -95,8 +103,13 @@ class Supervisor:
         for turn_id, task in tasks:
             with contextlib.suppress(asyncio.CancelledError, SlackWorkersError):
                 await task
-            async with self._ctx.db.transaction() as session:
-                await leases.release(session, turn_id=turn_id, owner=self._ctx.owner)
+            await self._release(turn_id)
+
+    async def _release(self, turn_id: str) -> None:
+        await atomically(
+            self._ctx.db,
+            lambda session: leases.release(session, turn_id=turn_id, owner=self._ctx.owner),
+        )
 
     async def drain(self) -> None:
         """Wait until no turn runs here (tests and benchmarks)."""
@@ -123,17 +136,14 @@ class Supervisor:
             await self.submit(next_id)
 
     async def _next_queued(self, turn_id: str) -> str | None:
-        async with self._ctx.db.transaction() as session:
+        async def query(session: AsyncSession) -> str | None:
             turn = await session.get(Turn, turn_id)
             if turn is None:
                 return None
-            result = await session.execute(
-                select(Turn.id)
-                .where(Turn.link_id == turn.link_id, Turn.status == "queued")
-                .order_by(col(Turn.seq))
-                .limit(1)
-            )
-            return result.scalar_one_or_none()
+            queued = await turns.next_queued_turn(session, link_id=turn.link_id)
+            return queued.id if queued else None
+
+        return await atomically(self._ctx.db, query)
 
     @staticmethod
     async def _waits_for_earlier(session: AsyncSession, turn_id: str) -> bool:

@@ -8,13 +8,21 @@ files are listed in ``files_posted``, the footer in ``footer_posted``.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.errors import SlackError, SlackWorkersError, WorkersApiError, WorkersFileTooLarge
+from bot.errors import (
+    SlackError,
+    SlackRateLimited,
+    SlackWorkersError,
+    WorkersApiError,
+    WorkersFileTooLarge,
+)
 from bot.relay.budget import Priority
 from bot.relay.context import RelayContext
+from bot.relay.db import atomically
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import ThreadWriter
 from bot.render.errors import user_message
@@ -72,7 +80,7 @@ async def finish_turn(
     )
     shown = text or ("_The worker finished without output._" if outcome == "completed" else "")
     try:
-        await writer.finish(shown or f"_The worker failed: {error}_", footer=footer)
+        await _finish_patiently(ctx, writer, shown or f"_The worker failed: {error}_", footer)
     except SlackError as exc:
         log.error("final write failed: %s", exc.error, extra=_ids(turn))
         await _end(ctx, slack, turn, "failed", error=f"slack: {exc.error}", worker=worker)
@@ -80,6 +88,19 @@ async def finish_turn(
     await _mark(ctx, turn.id, footer_posted=True)
     await _upload_files(ctx, slack, turn, worker)
     await _end(ctx, slack, turn, outcome, error=error, worker=worker)
+
+
+async def _finish_patiently(
+    ctx: RelayContext, writer: ThreadWriter, text: str, footer: list[dict[str, Any]]
+) -> None:
+    """The final write waits out Slack's rate limits however long they last: the output
+    must arrive. (Each retry rewrites only what differs, so nothing shows twice.)"""
+    while True:
+        try:
+            await writer.finish(text, footer=footer)
+            return
+        except SlackRateLimited as exc:
+            await ctx.clock.sleep(exc.retry_after)
 
 
 async def post_failure(
@@ -95,7 +116,7 @@ async def post_failure(
     message = user_message(exc)
     text = f"{partial}\n\n---\n_{message}_" if partial else f"_{message}_"
     try:
-        await writer.finish(text, footer=[])
+        await _finish_patiently(ctx, writer, text, [])
     except SlackError as error:
         log.error("could not report a failure: %s", error.error, extra=_ids(turn))
     await _end(ctx, slack, turn, "failed", error=message, worker=None)
@@ -144,19 +165,23 @@ async def _upload_files(ctx: RelayContext, slack: SlackWriter, turn: Turn, worke
 
 
 async def _files_of_earlier_turns(ctx: RelayContext, turn: Turn) -> set[str]:
-    async with ctx.db.transaction() as session:
+    async def query(session: AsyncSession) -> set[str]:
         rows = await session.execute(
             select(Turn.files_posted).where(Turn.link_id == turn.link_id, col(Turn.seq) < turn.seq)
         )
         return {url for (urls,) in rows for url in urls}
 
+    return await atomically(ctx.db, query)
+
 
 async def _mark(ctx: RelayContext, turn_id: str, **fields: object) -> None:
-    async with ctx.db.transaction() as session:
+    async def update(session: AsyncSession) -> None:
         row = await session.get(Turn, turn_id)
         if row is not None:
             for key, value in fields.items():
                 setattr(row, key, value)
+
+    await atomically(ctx.db, update)
 
 
 async def _end(

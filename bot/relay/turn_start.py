@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.errors import UserFacingError
 from bot.relay.context import RelayContext
+from bot.relay.db import atomically
 from bot.workers.models import Budget, Worker
 from storage.models import ConversationLink, Turn
 
@@ -79,18 +82,20 @@ async def _wait_idle(ctx: RelayContext, worker_id: str) -> Worker:
 
 
 async def _set(ctx: RelayContext, turn_id: str, **fields: object) -> None:
-    async with ctx.db.transaction() as session:
+    async def update(session: AsyncSession) -> None:
         row = await session.get(Turn, turn_id)
         if row is None:
             raise LookupError(turn_id)
         for key, value in fields.items():
             setattr(row, key, value)
 
+    await atomically(ctx.db, update)
+
 
 async def _record_worker(
     ctx: RelayContext, turn: Turn, link: ConversationLink, worker_id: str, known: frozenset[str]
 ) -> None:
-    async with ctx.db.transaction() as session:
+    async def update(session: AsyncSession) -> None:
         row = await session.get(Turn, turn.id)
         link_row = await session.get(ConversationLink, link.id)
         if row is None or link_row is None:
@@ -101,6 +106,8 @@ async def _record_worker(
         row.started_at = ctx.clock.now()
         if link_row.worker_id is None:
             link_row.worker_id = worker_id
+
+    await atomically(ctx.db, update)
     turn.worker_id = worker_id
     turn.status = "running"
     link.worker_id = worker_id

@@ -51,11 +51,12 @@ async def running_bot(
     tmp_path: Path,
     *,
     native: bool = True,
+    budget_scale: float = 1.0,
     **overrides: object,
 ) -> AsyncIterator[Stack]:
     settings = settings_for(fake, emulator, f"sqlite+aiosqlite:///{tmp_path}/bot.db", **overrides)
     async with (
-        open_deps(settings, native_streaming=native) as deps,
+        open_deps(settings, native_streaming=native, budget_scale=budget_scale) as deps,
         serving(settings, deps, host="127.0.0.1", port=0) as (_, port),
     ):
         url = f"http://127.0.0.1:{port}"
@@ -67,3 +68,26 @@ async def running_bot(
             bot_url=url,
             settings=settings,
         )
+
+
+def thread_replies_text(fake: FakeSlack, channel: str, thread_ts: str) -> str:
+    """Everything a user sees in the thread's replies, in order."""
+    return "\n".join(
+        fake.visible_text(channel, message.ts)
+        for message in fake.thread(channel, thread_ts)
+        if message.ts != thread_ts
+    )
+
+
+async def wait_finished(fake: FakeSlack, channel: str, ts: str, *, within: float = 30) -> str:
+    """Wait for the done (or failed) reaction on the triggering message; return which."""
+
+    def outcome() -> str | None:
+        reactions = fake.reactions(channel, ts)
+        for name in ("white_check_mark", "x"):
+            if name in reactions:
+                return name
+        return None
+
+    result: str = await fake.wait_for(outcome, timeout=within)
+    return result
