@@ -104,6 +104,8 @@ class FakeSlack(SlackQueries):
     def perform(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         answer = self._answer(method, params, token)
         self.calls.append(RecordedCall(method, params, answer.body, self.clock.monotonic()))
+        if answer.body.get("ok"):
+            self.state.changed()
         return answer
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
@@ -155,6 +157,12 @@ class FakeSlack(SlackQueries):
 
     def post_response_url(self, token: str, body: dict[str, Any]) -> Answer:
         """A POST to a response URL: applied to the state and recorded."""
+        try:
+            return self._post_response_url(token, body)
+        finally:
+            self.state.changed()
+
+    def _post_response_url(self, token: str, body: dict[str, Any]) -> Answer:
         url = self.response_urls.get(token)
         now = self.clock.monotonic()
         posted = ResponseUrlPost(f"{self.url}/response_url/{token}", body, now)

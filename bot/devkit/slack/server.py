@@ -7,13 +7,14 @@ Routes:
     POST     /response_url/<token>  response URL of a slash command or an action
     GET      /socket-mode/<id>      Socket Mode websocket (from apps.connections.open)
 
-``running_fake_slack`` starts one on 127.0.0.1 (port 0 picks a free port).
+``running_fake_slack`` starts one on 127.0.0.1 (port 0 picks a free port); ``extend``
+adds routes to the same app (the local sandbox's page and endpoints).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -90,7 +91,10 @@ async def _socket_mode(request: web.Request) -> web.StreamResponse:
     return await request.app[_FAKE_KEY].socket_mode.handle(request)
 
 
-def build_web_app(fake: FakeSlack) -> web.Application:
+Extension = Callable[[web.Application, FakeSlack], None]
+
+
+def build_web_app(fake: FakeSlack, extend: Extension | None = None) -> web.Application:
     app = web.Application()
     app[_FAKE_KEY] = fake
     app.router.add_route("GET", "/api/{method}", _api)
@@ -98,6 +102,8 @@ def build_web_app(fake: FakeSlack) -> web.Application:
     app.router.add_post("/upload/{file_id}", _upload)
     app.router.add_post("/response_url/{token}", _response_url)
     app.router.add_get("/socket-mode/{connection}", _socket_mode)
+    if extend is not None:
+        extend(app, fake)
     return app
 
 
@@ -110,12 +116,13 @@ async def running_fake_slack(
     rate_limits: bool = True,
     rate_scale: float = 1.0,
     stream_max_age: float = 300.0,
+    extend: Extension | None = None,
 ) -> AsyncIterator[FakeSlack]:
     """Serves a fresh ``FakeSlack``; ``fake.url`` is its base, the Web API is ``url/api/``."""
     fake = FakeSlack(
         clock=clock, rate_limits=rate_limits, rate_scale=rate_scale, stream_max_age=stream_max_age
     )
-    runner = web.AppRunner(build_web_app(fake), access_log=None)
+    runner = web.AppRunner(build_web_app(fake, extend), access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -7,6 +7,7 @@ change this state; tests and the sandbox read it through ``FakeSlack``'s queries
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -224,7 +225,21 @@ class SlackState:
         self.statuses: list[dict[str, Any]] = []  # assistant.threads.setStatus calls
         self._last_ts_us = 0
         self._counter = itertools.count(1)
+        self.version = 0  # grows with every change; the sandbox page polls on it
+        self._listeners: list[Callable[[int], None]] = []
         self._seed()
+
+    # --- observers ----------------------------------------------------------------
+    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Calls ``listener(version)`` after every change; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def changed(self) -> None:
+        """Marks a change (a Web API call, a response URL post, a user's message)."""
+        self.version += 1
+        for listener in list(self._listeners):
+            listener(self.version)
 
     def _seed(self) -> None:
         self.add_user(User(BOT_USER_ID, "workers", "Workers", is_bot=True))
@@ -267,6 +282,7 @@ class SlackState:
     # --- messages -----------------------------------------------------------------
     def add_message(self, message: Message) -> Message:
         self.messages.setdefault(message.channel, []).append(message)
+        self.changed()
         return message
 
     def find_message(self, channel: str, ts: str) -> Message | None:
