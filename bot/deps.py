@@ -16,6 +16,8 @@ from bot.errors import ConfigError
 from bot.relay.context import RelayContext
 from bot.relay.supervisor import Supervisor
 from bot.relay.workspaces import SlackWorkspaces
+from bot.schedules.delivery import POLL_SECONDS, ReportDelivery
+from bot.schedules.service import ScheduleService
 from bot.settings import Settings
 from bot.workers.client import WorkersClient
 from bot.workers.port import WorkersPort
@@ -36,6 +38,8 @@ class Deps:
     supervisor: Supervisor
     conversations: Conversations
     clock: Clock
+    schedules: ScheduleService
+    reports: ReportDelivery
 
     async def recent_turns(self, *, team_id: str, user_id: str) -> list[Turn]:
         async with self.db.transaction() as session:
@@ -52,10 +56,14 @@ async def open_deps(
     workers: WorkersPort | None = None,
     budget_scale: float = 1.0,
     native_streaming: bool = True,
+    schema: str | None = None,
+    schedule_poll_seconds: float = POLL_SECONDS,
 ) -> AsyncIterator[Deps]:
+    """``schema``: a PostgreSQL schema for everything (tests run several bots on one
+    database); ``schedule_poll_seconds``: how often scheduled runs are looked for."""
     clock = clock or SystemClock()
-    await upgrade_database(settings.database_url)
-    db = open_database(settings.database_url)
+    await upgrade_database(settings.database_url, schema=schema)
+    db = open_database(settings.database_url, schema=schema)
     client: WorkersClient | None = None
     if workers is None:
         if settings.workers_api_url is None or settings.workers_api_key is None:
@@ -78,10 +86,24 @@ async def open_deps(
         budget_scale=budget_scale,
     )
     ctx = RelayContext(
-        db=db, workers=workers, slack=workspaces, clock=clock, native_streaming=native_streaming
+        db=db,
+        workers=workers,
+        slack=workspaces,
+        clock=clock,
+        native_streaming=native_streaming,
+        lease_ttl=settings.lease_seconds,
     )
     supervisor = Supervisor(ctx)
     conversations = Conversations(db=db, supervisor=supervisor, settings=settings, clock=clock)
+    reports = ReportDelivery(
+        db=db,
+        workers=workers,
+        slack=workspaces,
+        supervisor=supervisor,
+        clock=clock,
+        owner=ctx.owner,
+        poll_seconds=schedule_poll_seconds,
+    )
     deps = Deps(
         settings=settings,
         db=db,
@@ -90,11 +112,15 @@ async def open_deps(
         supervisor=supervisor,
         conversations=conversations,
         clock=clock,
+        schedules=ScheduleService(db=db, workers=workers, clock=clock),
+        reports=reports,
     )
     supervisor.start()
+    reports.start()
     try:
         yield deps
     finally:
+        await reports.stop()
         await supervisor.stop()
         if client is not None:
             await client.aclose()

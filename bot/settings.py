@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     default_budget: Budget = "standard"
     unlimited_budget_users: Annotated[frozenset[str], NoDecode] = frozenset()
 
+    lease_seconds: float = Field(default=30.0, ge=1.0, le=600.0)
+    """How long a process owns a running turn without renewing it (renewed every third):
+    after a crash, another process resumes the turn this long after the last renewal."""
+
     host: str = "0.0.0.0"  # a server in a container listens on all interfaces
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
