@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack import actions, commands, events, home
+from bot.slack import actions, commands, events, home, schedule_surface, views
 from bot.slack.middleware import dedupe_events
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ def build_app(settings: Settings, deps: Deps) -> AsyncApp:
     events.register(app, deps)
     actions.register(app, deps)
     home.register(app, deps)
+    schedule_surface.register(app, deps)
+    views.register(app, deps)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ KIND_LABELS: dict[ScheduleKind, str] = {
 DEFAULT_BUDGETS: tuple[str, ...] = ("low", "standard", "high")
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ScheduleRow:
     budget: str
     next_run_at: datetime | None = None
     channel_id: str | None = None
+    creator_id: str | None = None
 
     @classmethod
     def from_api(cls, schedule: Schedule, *, channel_id: str | None = None) -> ScheduleRow:
@@ -247,6 +249,8 @@ def _schedule_text(row: ScheduleRow, now: datetime, tz: ZoneInfo) -> str:
     channel = _channel_mention(row.channel_id)
     if channel:
         parts.append(f"in {channel}")
+    if row.creator_id and _USER_ID.match(row.creator_id):
+        parts.append(f"by <@{row.creator_id}>")
     task = fit_mrkdwn(row.task, TASK_EXCERPT_CHARS, one_line=True)
     return f"*{task}*\n" + " \u00b7 ".join(parts)
 

@@ -1,4 +1,4 @@
-"""Buttons under a finished turn: "Email address" (and, with schedules, "Schedule...")."""
+"""Buttons under a finished turn: "Email address" ("Schedule..." is in ``schedule_surface``)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,3 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await respond(response_type="ephemeral", replace_original=False, text=user_message(exc))
             return
         await respond(response_type="ephemeral", replace_original=False, text=email_text(address))
-
-    @app.action(ids.OPEN_SCHEDULE)
-    async def on_schedule(ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
-        from bot.slack.commands import SCHEDULES_NOT_YET
-
-        await respond(response_type="ephemeral", replace_original=False, text=SCHEDULES_NOT_YET)

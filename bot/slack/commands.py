@@ -21,13 +21,12 @@ from bot.relay.budget import Priority
 from bot.render.commands import help_text, not_in_channel_text, status_blocks
 from bot.render.errors import user_message
 from bot.render.turns import parent_message
+from bot.slack import schedule_surface
 from bot.slack.command_text import Command, parse_command
 from bot.slack.recent import recent_workers
 
 log = logging.getLogger(__name__)
 
-# Scheduling (issue #5) is not built yet; say so rather than pretend.
-SCHEDULES_NOT_YET = "Schedules are not available in this version of the bot yet."
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
@@ -55,12 +54,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         await ack()
         log.info("slash command: %s", parsed.action, extra=ids)
-        if parsed.action == "run":
-            await _run(deps, body, parsed, respond)
-        elif parsed.action == "status":
-            await _status(deps, body, respond)
-        else:
-            await respond(response_type="ephemeral", text=SCHEDULES_NOT_YET)
+        try:
+            if parsed.action == "run":
+                await _run(deps, body, parsed, respond)
+            elif parsed.action == "status":
+                await _status(deps, body, respond)
+            elif parsed.action == "schedule":  # the modal first: the trigger lasts 3 s
+                await schedule_surface.open_from_command(deps, body, parsed.task)
+            else:
+                await schedule_surface.list_channel(deps, body, respond)
+        except UserFacingError as exc:
+            await respond(response_type="ephemeral", text=user_message(exc))
 
 
 async def _run(deps: Deps, body: dict[str, Any], parsed: Command, respond: AsyncRespond) -> None:

@@ -1,4 +1,4 @@
-"""The App Home tab: the user's recent workers (and, with schedules, theirs)."""
+"""The App Home tab: the user's recent workers and the schedules they created."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.deps import Deps
 from bot.relay.budget import Priority
 from bot.render.commands import home_view
 from bot.slack.recent import recent_workers, user_zone
+from bot.slack.schedule_surface import home_rows
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -21,5 +22,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         rows = await recent_workers(deps, team_id=team_id, user_id=user_id)
         slack = await deps.workspaces.writer(team_id)
         zone = await user_zone(slack, user_id)
-        view = home_view(rows, [], deps.clock.now(), zone, command=deps.settings.slack_command)
+        mine = await home_rows(deps, team_id=team_id, user_id=user_id)
+        view = home_view(rows, mine, deps.clock.now(), zone, command=deps.settings.slack_command)
         await slack.call("views.publish", user_id=user_id, priority=Priority.NORMAL, view=view)
