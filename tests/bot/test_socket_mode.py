@@ -29,4 +29,6 @@ async def test_socket_mode_serves_commands_and_events(
         assert await wait_finished(fake_slack, "D0ALICE", dm.ts) == "white_check_mark"
         assert "and a DM over the socket" in thread_replies_text(fake_slack, "D0ALICE", dm.ts)
     assert len(emulator.workers) == 2
-    assert all(envelope_id for envelope_id in fake_slack.socket_mode.acks)
+    hub = fake_slack.socket_mode
+    sent = {envelope["envelope_id"] for envelope in hub.envelopes}
+    assert sent and sent == {ack.envelope_id for ack in hub.acks}  # every envelope acked
