@@ -255,12 +255,14 @@ def _schedule_text(row: ScheduleRow, now: datetime, tz: ZoneInfo) -> str:
     return f"*{task}*\n" + " \u00b7 ".join(parts)
 
 
-def _cancel_button(schedule_id: str) -> dict[str, Any]:
+def _cancel_button(schedule_id: str, index: int) -> dict[str, Any]:
+    # action_ids must be unique within a view (the Home tab lists several schedules),
+    # so each button gets the list position as a suffix; listeners match the prefix.
     return {
         "type": "button",
         "text": _plain("Cancel"),
         "style": "danger",
-        "action_id": ids.CANCEL_SCHEDULE,
+        "action_id": f"{ids.CANCEL_SCHEDULE}_{index}",
         "value": encode(ScheduleRef(schedule_id=schedule_id)),
         "confirm": {
             "title": _plain("Cancel this schedule?"),
@@ -295,7 +297,7 @@ def schedule_list_blocks(
                 "type": "section",
                 "block_id": f"schedule_{index}",
                 "text": {"type": "mrkdwn", "text": _schedule_text(row, now, tz)},
-                "accessory": _cancel_button(row.schedule_id),
+                "accessory": _cancel_button(row.schedule_id, index),
             }
         )
     if len(schedules) > limit:

@@ -169,8 +169,7 @@ class ScheduleService:
             return "already"
         if user_id != row.creator_id and not is_admin:
             raise UserFacingError(
-                f"Only <@{row.creator_id}>, who created this schedule, or a workspace admin "
-                "can cancel it."
+                "Only the person who created this schedule, or a workspace admin, can cancel it."
             )
         outcome: CancelOutcome = "cancelled"
         try:

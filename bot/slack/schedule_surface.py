@@ -9,6 +9,7 @@ reconciled with the Workers API by ``ScheduleService`` and shown in the user's z
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -159,7 +160,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except SlackWorkersError as exc:
             await respond(response_type="ephemeral", replace_original=False, text=user_message(exc))
 
-    @app.action(ids.CANCEL_SCHEDULE)
+    @app.action(re.compile(rf"^{ids.CANCEL_SCHEDULE}(_\d+)?$"))
     async def on_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         team_id, user_id = _team(body), _user(body)

@@ -144,7 +144,8 @@ def test_schedule_list_has_cancel_buttons_with_refs() -> None:
     assert "once at Tue 4 Mar 2025, 13:00 CET" in texts[3]
     refs = [decode(ScheduleRef, b["accessory"]["value"]).schedule_id for b in blocks]
     assert refs == ["s_cron", "s_int", "s_del", "s_at"]
-    assert {b["accessory"]["action_id"] for b in blocks} == {ids.CANCEL_SCHEDULE}
+    action_ids = [b["accessory"]["action_id"] for b in blocks]
+    assert action_ids == [f"{ids.CANCEL_SCHEDULE}_{i}" for i in range(4)]  # unique per view
     assert all("confirm" in b["accessory"] for b in blocks)
 
 
