@@ -82,6 +82,8 @@ class Turn(SQLModel, table=True):
     posted_chars: int = 0
     footer_posted: bool = False
     files_posted: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    baseline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The worker's totals (usage, costs, sources, files) before this turn began."""
     error: str | None = Field(default=None, sa_type=Text)
     cost_usd: float | None = None
     lease_owner: str | None = Field(default=None, max_length=128)

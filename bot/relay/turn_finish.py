@@ -11,7 +11,6 @@ import logging
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.errors import (
     SlackError,
@@ -65,7 +64,7 @@ async def finish_turn(
     slack: SlackWriter,
     writer: ThreadWriter,
     turn: Turn,
-    worker: Worker,
+    worker: Worker,  # this turn's share: its own usage, costs, sources and files
     text: str,
     elapsed: float,
 ) -> None:
@@ -134,9 +133,8 @@ def _error_text(error: object) -> str:
 
 async def _upload_files(ctx: RelayContext, slack: SlackWriter, turn: Turn, worker: Worker) -> None:
     done = set(turn.files_posted)
-    earlier = await _files_of_earlier_turns(ctx, turn)
-    for file in worker.files:
-        if file.url in done or file.url in earlier:
+    for file in worker.files:  # this turn's files only (see turn_share)
+        if file.url in done:
             continue
         name = file.filename or file.url.rsplit("/", 1)[-1] or "file"
         try:
@@ -162,16 +160,6 @@ async def _upload_files(ctx: RelayContext, slack: SlackWriter, turn: Turn, worke
             continue
         done.add(file.url)
         await _mark(ctx, turn.id, files_posted=sorted(done))
-
-
-async def _files_of_earlier_turns(ctx: RelayContext, turn: Turn) -> set[str]:
-    async def query(session: AsyncSession) -> set[str]:
-        rows = await session.execute(
-            select(Turn.files_posted).where(Turn.link_id == turn.link_id, col(Turn.seq) < turn.seq)
-        )
-        return {url for (urls,) in rows for url in urls}
-
-    return await atomically(ctx.db, query)
 
 
 async def _mark(ctx: RelayContext, turn_id: str, **fields: object) -> None:

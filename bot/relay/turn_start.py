@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserFacingError
 from bot.relay.context import RelayContext
 from bot.relay.db import atomically
+from bot.relay.turn_share import Baseline
 from bot.workers.models import Budget, Worker
 from storage.models import ConversationLink, Turn
 
@@ -36,6 +37,11 @@ UNCONFIRMED = (
 class Started:
     worker_id: str
     known_ids: frozenset[str]
+    baseline: Baseline
+
+
+def _baseline(turn: Turn) -> Baseline:
+    return Baseline.model_validate(turn.baseline) if turn.baseline else Baseline()
 
 
 def _budget(value: str) -> Budget | None:
@@ -45,7 +51,7 @@ def _budget(value: str) -> Budget | None:
 async def start_turn(ctx: RelayContext, turn: Turn, link: ConversationLink) -> Started:
     """Make the turn's API call (or recognise that it was made); return what follows it."""
     if turn.status == "running" and turn.worker_id:
-        return Started(turn.worker_id, frozenset(turn.known_output_ids))
+        return Started(turn.worker_id, frozenset(turn.known_output_ids), _baseline(turn))
     resumed = turn.status == "starting"
     if link.worker_id is None:
         if resumed:
@@ -53,7 +59,7 @@ async def start_turn(ctx: RelayContext, turn: Turn, link: ConversationLink) -> S
         await _set(ctx, turn.id, status="starting")
         worker = await ctx.workers.create(turn.input, budget=_budget(turn.budget))
         await _record_worker(ctx, turn, link, worker.id, frozenset())
-        return Started(worker.id, frozenset())
+        return Started(worker.id, frozenset(), Baseline())
 
     worker_id = link.worker_id
     if resumed:
@@ -61,13 +67,20 @@ async def start_turn(ctx: RelayContext, turn: Turn, link: ConversationLink) -> S
         now = await ctx.workers.retrieve(worker_id)
         if now.running or any(item.id not in known for item in now.output):
             await _record_worker(ctx, turn, link, worker_id, known)
-            return Started(worker_id, known)
+            return Started(worker_id, known, _baseline(turn))
     before = await _wait_idle(ctx, worker_id)
     known = frozenset(item.id for item in before.output)
-    await _set(ctx, turn.id, status="starting", known_output_ids=sorted(known))
+    baseline = Baseline.of(before)
+    await _set(
+        ctx,
+        turn.id,
+        status="starting",
+        known_output_ids=sorted(known),
+        baseline=baseline.model_dump(mode="json"),
+    )
     await ctx.workers.continue_(worker_id, turn.input, budget=_budget(turn.budget))
     await _record_worker(ctx, turn, link, worker_id, known)
-    return Started(worker_id, known)
+    return Started(worker_id, known, baseline)
 
 
 async def _wait_idle(ctx: RelayContext, worker_id: str) -> Worker:

@@ -66,6 +66,13 @@ async def test_a_reply_continues_the_same_worker_without_a_mention(
     assert shown.count(first_output) == 1  # replayed earlier output is not shown again
     assert shown.count(second_output) == 1
     assert shown.index(first_output) < shown.index(second_output)
+    # Each footer counts its own turn, not the worker's running totals.
+    first_end, second_end = (turn.final for turn in worker.turns)
+    assert first_end is not None and second_end is not None
+    second_tokens = second_end.usage.total_tokens - first_end.usage.total_tokens
+    assert f"{first_end.usage.total_tokens:,} tokens" in shown
+    assert f"{second_tokens:,} tokens" in shown
+    assert f"{second_end.usage.total_tokens:,} tokens" not in shown
 
 
 async def test_replies_while_running_are_queued_and_sent_in_order(

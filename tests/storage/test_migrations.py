@@ -99,7 +99,8 @@ def test_the_migration_scripts_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
-    assert head_revision() == "0001"
+    assert (MIGRATIONS_DIR / "versions" / "0002_turn_baseline.py").is_file()
+    assert head_revision() == "0002"
 
 
 async def test_the_check_command_passes_on_a_migrated_database_and_fails_on_drift(

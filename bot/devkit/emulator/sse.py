@@ -19,6 +19,7 @@ chunked body, as a broken proxy or a redeploy would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -96,7 +97,8 @@ async def stream_worker(
     except (_StreamCut, ConnectionResetError):
         # Cut on purpose, or the client went away: nothing more can be written.
         return response
-    await response.write_eof()
+    with contextlib.suppress(ConnectionResetError):  # the client left after the last event
+        await response.write_eof()
     return response
 
 
