@@ -108,6 +108,8 @@ class WorkerEngine:
         for chunk in plan.chunks:
             await self._clock.sleep(plan.pace)
             turn.chunks.append(chunk)
+            if turn.first_delta_at is None:
+                turn.first_delta_at = self._clock.monotonic()
             turn.notify()
         elapsed_ms = int((time.monotonic() - started) * 1000)
         self._finish(worker, turn, plan, elapsed_ms)
@@ -135,6 +137,7 @@ class WorkerEngine:
         worker.status = "completed"
         worker.active = None
         turn.final = worker.frozen()
+        turn.finished_at = self._clock.monotonic()
         turn.notify()
         logger.info("turn finished", extra={"worker": worker.id, "turn": turn.number})
         if worker.queued and not self.closed:

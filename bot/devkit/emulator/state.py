@@ -82,6 +82,9 @@ class Turn:
     status: TurnStatus = "pending"
     chunks: list[str] = field(default_factory=list)
     final: WorkerState | None = None  # the worker as it was when this turn ended
+    # Clock monotonic readings, for the benchmark's latencies (None until they happen).
+    first_delta_at: float | None = None
+    finished_at: float | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
