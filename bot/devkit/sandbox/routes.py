@@ -8,6 +8,8 @@ Routes:
     POST /sandbox/command         ``{user, channel, text}``, text is ``/worker ...``
     POST /sandbox/message         ``{user, channel, text, thread_ts?}``
     POST /sandbox/action          ``{user, channel, message_ts, action_id, block_id?, value?}``
+    POST /sandbox/view_action     ``{user, view_id, block_id, values}``: an input with
+                                  ``dispatch_action`` changed (a select, Enter in a field)
     POST /sandbox/view_submission ``{user, view_id, values: {block_id: value}}``
     POST /sandbox/view_close      ``{user, view_id}``
     POST /sandbox/home            ``{user}``: the user opened the App Home tab
@@ -22,16 +24,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from bot.devkit.sandbox.snapshot import FILE_PATH, snapshot
+from bot.devkit.slack import payloads
 from bot.devkit.slack.driver import BotResponse, DriverError, SlackDriver
 from bot.devkit.slack.fake import FakeSlack
-from bot.devkit.slack.state import BOT_USER_ID, Ephemeral, Message
-from bot.devkit.slack.view_state import ViewStateError
+from bot.devkit.slack.state import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Ephemeral, Message
+from bot.devkit.slack.view_state import ViewStateError, build_state_values
 from bot.errors import SlackWorkersError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +48,9 @@ _STATIC = {
 }
 KEEPALIVE_SECONDS = 15.0
 EVENT_GAP_SECONDS = 0.05  # at most ~20 change events a second; the page refetches on each
+
+
+Action = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class BadRequest(SlackWorkersError):
@@ -84,6 +92,7 @@ class Sandbox:
             "command": self._command,
             "message": self._message,
             "action": self._action,
+            "view_action": self._view_action,
             "view_submission": self._view_submission,
             "view_close": self._view_close,
             "home": self._home,
@@ -175,7 +184,9 @@ class Sandbox:
         return f"data: {json.dumps({'version': version})}\n\n".encode()
 
     # --- what the user does -------------------------------------------------------
-    def _guarded(self, handler: Any) -> Any:
+    def _guarded(self, handler: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """JSON in, ``{"ok": true, ...}`` out; what the page got wrong is a 400 with why."""
+
         async def guarded(request: web.Request) -> web.Response:
             try:
                 body = await request.json()
@@ -275,6 +286,46 @@ class Sandbox:
         else:
             self.view_errors.pop(view_id, None)
         return {"status": response.status, "errors": errors}
+
+    async def _view_action(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A ``block_actions`` from inside a modal, with the view's current state."""
+        user, view_id, block_id = self._user(body), _str(body, "view_id"), _str(body, "block_id")
+        view = self.fake.state.views.get(view_id or "")
+        if view is None or view.closed or view.user != user:
+            raise BadRequest(f"no open modal {view_id} for {user}")
+        values = body.get("values") or {}
+        if not isinstance(values, dict):
+            raise BadRequest("values must be an object")
+        state = build_state_values(view.definition, values)
+        if block_id not in state:
+            raise BadRequest(f"the modal has no input {block_id}")
+        [(action_id, element)] = state[block_id].items()
+        shown = view.as_api()
+        shown["state"] = {"values": state}
+        payload = {
+            "type": "block_actions",
+            "user": payloads.user_ref(self.fake.state.users[user]),
+            "api_app_id": APP_ID,
+            "token": payloads.VERIFICATION_TOKEN,
+            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "trigger_id": self.fake.new_trigger(user),
+            "container": {"type": "view", "view_id": view.id},
+            "view": shown,
+            "actions": [
+                {
+                    **element,
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "action_ts": self.fake.state.next_ts(),
+                }
+            ],
+        }
+        form = urlencode({"payload": json.dumps(payload)})
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        response = await self.driver.post_signed(form, headers)
+        return {"status": response.status}
 
     async def _view_close(self, body: dict[str, Any]) -> dict[str, Any]:
         user, view_id = self._user(body), _str(body, "view_id")

@@ -460,7 +460,8 @@ function inputBlock(b, ctx) {
   const error = ctx.errors?.[id];
   const optional = b.optional ? ' <span class="optional">(optional)</span>' : "";
   const hint = b.hint ? `<div class="hint">${textObject(b.hint)}</div>` : "";
-  return `<div class="blk blk-input${error ? " has-error" : ""}" data-block-id="${esc(id)}">
+  const dispatch = b.dispatch_action ? " data-dispatch" : "";
+  return `<div class="blk blk-input${error ? " has-error" : ""}" data-block-id="${esc(id)}"${dispatch}>
     <label class="input-label" for="${fieldId}">${textObject(b.label)}${optional}</label>
     ${control}${hint}${error ? `<div class="field-error" role="alert">${esc(error)}</div>` : ""}
   </div>`;
@@ -772,7 +773,8 @@ function setup() {
   document.addEventListener("click", onClick);
   $("#modal-layer").addEventListener("submit", onSubmitModal);
   $("#modal-layer").addEventListener("input", saveDrafts);
-  $("#modal-layer").addEventListener("change", saveDrafts);
+  $("#modal-layer").addEventListener("change", onModalChange);
+  $("#modal-layer").addEventListener("keydown", onModalKey);
   window.addEventListener("hashchange", () => {
     ui.channel = decodeURIComponent(location.hash.slice(1)) || ui.channel;
     render();
@@ -815,14 +817,45 @@ async function onClick(event) {
   }
 }
 
-async function onSubmitModal(event) {
-  event.preventDefault();
-  const form = event.target;
-  saveDrafts();
+function modalValues(form) {
   const values = {};
   for (const node of form.querySelectorAll("[data-input]")) {
     values[node.dataset.input] = submittedValue(node.dataset.kind, readInput(node));
   }
+  return values;
+}
+
+// An input with dispatch_action tells the bot when it changes (a select) or when Enter
+// is pressed in it (a text field), as Slack does; the bot may answer with views.update.
+async function dispatchFrom(target) {
+  const wrapper = target.closest(".blk-input[data-dispatch]");
+  const form = target.closest("form");
+  if (!wrapper || !form) return;
+  saveDrafts();
+  await post("view_action", {
+    view_id: form.dataset.view,
+    block_id: wrapper.dataset.blockId,
+    values: modalValues(form),
+  });
+}
+
+function onModalChange(event) {
+  saveDrafts();
+  const kind = event.target.closest("[data-input]")?.dataset.kind;
+  if (kind && !TEXT_KINDS.includes(kind)) dispatchFrom(event.target);
+}
+
+function onModalKey(event) {
+  if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+  event.preventDefault(); // Enter in a modal field never submits the modal in Slack
+  dispatchFrom(event.target);
+}
+
+async function onSubmitModal(event) {
+  event.preventDefault();
+  const form = event.target;
+  saveDrafts();
+  const values = modalValues(form);
   const submit = form.querySelector('button[type="submit"]');
   if (submit) submit.disabled = true;
   try {
