@@ -84,6 +84,8 @@ class Turn(SQLModel, table=True):
     files_posted: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     baseline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """The worker's totals (usage, costs, sources, files) before this turn began."""
+    totals_after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The same totals when this turn ended: the next scheduled run starts from them."""
     error: str | None = Field(default=None, sa_type=Text)
     cost_usd: float | None = None
     lease_owner: str | None = Field(default=None, max_length=128)

@@ -30,7 +30,6 @@ from bot.relay.follow import follow_turn
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import Part, ThreadWriter
 from bot.relay.turn_finish import finish_turn, post_failure, react
-from bot.relay.turn_share import turn_share
 from bot.relay.turn_start import start_turn
 from bot.relay.turn_text import TurnText
 from bot.render.turns import status_line
@@ -128,13 +127,7 @@ async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: Conversa
             with contextlib.suppress(asyncio.CancelledError, SlackWorkersError):
                 await follower
     await finish_turn(
-        ctx,
-        slack,
-        writer,
-        turn,
-        turn_share(worker, started.baseline),
-        text.text,
-        _elapsed(ctx, began),
+        ctx, slack, writer, turn, worker, started.baseline, text.text, _elapsed(ctx, began)
     )
 
 

@@ -15,7 +15,6 @@ import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.errors import SlackWorkersError
 from bot.relay.context import RelayContext
@@ -150,16 +149,9 @@ class Supervisor:
         turn = await session.get(Turn, turn_id)
         if turn is None or turn.status not in UNFINISHED_TURN:
             return True
-        result = await session.execute(
-            select(Turn.id)
-            .where(
-                Turn.link_id == turn.link_id,
-                col(Turn.seq) < turn.seq,
-                col(Turn.status).in_(UNFINISHED_TURN),
-            )
-            .limit(1)
-        )
-        return result.scalar_one_or_none() is not None
+        if turn.status != "queued":
+            return False  # a turn that started already is resumed, never held back
+        return await turns.must_wait(session, turn=turn)
 
     async def _recover_forever(self) -> None:
         while True:

@@ -24,6 +24,7 @@ from bot.relay.context import RelayContext
 from bot.relay.db import atomically
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import ThreadWriter
+from bot.relay.turn_share import Baseline, turn_share
 from bot.render.errors import user_message
 from bot.render.files import file_link_blocks
 from bot.render.turns import footer_blocks
@@ -64,10 +65,12 @@ async def finish_turn(
     slack: SlackWriter,
     writer: ThreadWriter,
     turn: Turn,
-    worker: Worker,  # this turn's share: its own usage, costs, sources and files
+    whole: Worker,
+    baseline: Baseline,
     text: str,
     elapsed: float,
 ) -> None:
+    worker = turn_share(whole, baseline)  # this turn's own usage, costs, sources, files
     outcome: Literal["completed", "failed"] = "failed" if worker.error is not None else "completed"
     error = _error_text(worker.error) if outcome == "failed" else None
     footer = footer_blocks(
@@ -86,6 +89,7 @@ async def finish_turn(
         return
     await _mark(ctx, turn.id, footer_posted=True)
     await _upload_files(ctx, slack, turn, worker)
+    await _mark(ctx, turn.id, totals_after=Baseline.of(whole).model_dump(mode="json"))
     await _end(ctx, slack, turn, outcome, error=error, worker=worker)
 
 

@@ -43,6 +43,7 @@ from bot.errors import SlackError, SlackWorkersError, WorkersApiError, WorkersNo
 from bot.relay.budget import Priority
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.supervisor import Supervisor
+from bot.relay.turn_share import Baseline
 from bot.relay.workspaces import SlackWorkspaces
 from bot.render.schedule_reports import report_parent
 from bot.schedules.service import ONE_TIME, spec_value
@@ -243,12 +244,16 @@ class ReportDelivery:
                 status="running",
                 now=now,
             )
+            # The API started this run itself: its footer counts from where the worker's
+            # previous turn ended (none yet: from zero).
+            before = await turns.last_totals_for_worker(session, worker_id=row.worker_id)
             await turns.update_turn(
                 session,
                 turn,
                 worker_id=row.worker_id,
                 known_output_ids=list(known),
                 started_at=now,
+                baseline=before or Baseline().model_dump(mode="json"),
             )
             await deliveries.mark_delivery_posted(
                 session, delivery_id=delivery.id, owner=self._owner, posted_ts=parent_ts

@@ -7,6 +7,7 @@ with ``SchemaMismatch``, instead of running against a schema it does not underst
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.errors import SchemaMismatch
 from storage.engine import open_database, storage_error
@@ -58,6 +59,9 @@ def target_metadata() -> MetaData:
     return combined
 
 
+SQLITE_LOCK_RETRIES = 30
+
+
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations directory has no revision"
@@ -73,8 +77,18 @@ async def upgrade_database(url: str, *, schema: str | None = None) -> None:
     database = open_database(url, schema=schema)
     try:
         await database.ping()
-        async with database.engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config())
+        for attempt in range(SQLITE_LOCK_RETRIES + 1):
+            try:
+                async with database.engine.begin() as connection:
+                    await connection.run_sync(_upgrade, alembic_config())
+                break
+            except OperationalError as exc:
+                # SQLite: another process is migrating the same file and holds the write
+                # lock longer than the busy timeout (a slow disk, a loaded machine). Wait
+                # for it; it will have done the work when we get in.
+                if "locked" not in str(exc) or attempt == SQLITE_LOCK_RETRIES:
+                    raise
+                await asyncio.sleep(1.0)
     except SQLAlchemyError as exc:
         raise storage_error(exc, where=describe(database.url)) from exc
     finally:

@@ -6,6 +6,7 @@ Lease fields are changed only through ``storage.leases``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,16 +92,39 @@ async def active_turn_for_link(s: AsyncSession, *, link_id: str) -> Turn | None:
     ).one_or_none()
 
 
+def _queue_order() -> tuple[Any, ...]:
+    # Slack's order of the triggering messages (ts strings of fixed width sort as time),
+    # then arrival: two replies a millisecond apart may reach us in either order.
+    return (col(Turn.trigger_ts), col(Turn.seq))
+
+
 async def next_queued_turn(s: AsyncSession, *, link_id: str) -> Turn | None:
-    """The oldest queued turn of this thread, if any."""
+    """The queued turn of this thread that comes first, if any."""
     return (
         await s.scalars(
             select(Turn)
             .where(col(Turn.link_id) == link_id, col(Turn.status) == "queued")
-            .order_by(col(Turn.seq))
+            .order_by(*_queue_order())
             .limit(1)
         )
     ).one_or_none()
+
+
+async def must_wait(s: AsyncSession, *, turn: Turn) -> bool:
+    """True while another turn of the thread runs, or is queued to go before ``turn``."""
+    running = await s.scalar(
+        select(func.count())
+        .select_from(Turn)
+        .where(
+            col(Turn.link_id) == turn.link_id,
+            col(Turn.id) != turn.id,
+            col(Turn.status).in_(ACTIVE_TURN),
+        )
+    )
+    if running:
+        return True
+    first = await next_queued_turn(s, link_id=turn.link_id)
+    return first is not None and first.id != turn.id
 
 
 async def active_or_queued_count(s: AsyncSession, *, link_id: str) -> int:
@@ -145,3 +169,14 @@ async def recent_turns_for_user(
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def last_totals_for_worker(s: AsyncSession, *, worker_id: str) -> dict[str, Any] | None:
+    """The worker's totals when its most recently finished turn ended (None: no such turn)."""
+    totals = await s.scalar(
+        select(Turn.totals_after)
+        .where(col(Turn.worker_id) == worker_id, col(Turn.totals_after).is_not(None))
+        .order_by(col(Turn.finished_at).desc())
+        .limit(1)
+    )
+    return dict(totals) if totals else None
