@@ -22,13 +22,14 @@ from bot.relay.db import atomically
 from bot.relay.runner import run_turn
 from storage import leases
 from storage.models import Turn
-from storage.repositories import turns
+from storage.repositories import events, turns
 from storage.types import UNFINISHED_TURN
 
 log = logging.getLogger(__name__)
 
 RECOVER_EVERY_SECONDS = 10.0
 RECOVER_BATCH = 20
+PRUNE_EVERY_ROUNDS = 30  # about every five minutes
 
 
 class Supervisor:
@@ -154,9 +155,20 @@ class Supervisor:
         return await turns.must_wait(session, turn=turn)
 
     async def _recover_forever(self) -> None:
+        rounds = 0
         while True:
             try:
                 await self.recover_once()
+                if rounds % PRUNE_EVERY_ROUNDS == 0:
+                    await self._prune_events()
             except SlackWorkersError:
                 log.exception("turn recovery failed; trying again")
+            rounds += 1
             await self._ctx.clock.sleep(RECOVER_EVERY_SECONDS)
+
+    async def _prune_events(self) -> None:
+        """Forget Slack event ids older than Slack's retry window (kept an hour)."""
+        older_than = self._ctx.clock.now() - events.EVENT_RETENTION
+        await atomically(
+            self._ctx.db, lambda session: events.prune_events(session, older_than=older_than)
+        )

@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 @asynccontextmanager
 async def bot_process(
-    fake: FakeSlack, emulator: Emulator, database: Path, port: int
+    fake: FakeSlack, emulator: Emulator, database: Path, port: int, *, lease: float = 2
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     env = {
         **os.environ,
@@ -37,7 +37,7 @@ async def bot_process(
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "LEASE_SECONDS": "2",
+        "LEASE_SECONDS": str(lease),
         "LOG_FORMAT": "json",
     }
     process = await asyncio.create_subprocess_exec(
@@ -96,3 +96,26 @@ async def test_kill_9_mid_turn_then_restart_finishes_the_thread_once(
     assert len(replies) == 3  # 25,000 characters in three messages: none posted twice
     posted = [c for c in fake_slack.calls if c.method in ("chat.postMessage", "chat.startStream")]
     assert len(posted) == 1 + len(replies)  # the parent, then one call per reply message
+
+
+async def test_sigterm_hands_the_running_turn_over_at_once(
+    fake_slack: FakeSlack, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A lease of 120 s: the second process can only finish the turn within the test's
+    # time if the first one released the lease when it was told to stop.
+    database, port = tmp_path / "bot.db", _free_port()
+    driver = SlackDriver(fake_slack, f"http://127.0.0.1:{port}", fake_slack.signing_secret)
+    async with bot_process(fake_slack, emulator, database, port, lease=120) as first:
+        await driver.slash_command(ALICE, CHANNEL, "steady one deltas=40 pace=0.1")
+        parent = await fake_slack.wait_for(lambda: next(iter(fake_slack.messages(CHANNEL)), None))
+        await fake_slack.wait_for(lambda: thread_replies_text(fake_slack, CHANNEL, parent.ts))
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(first.wait(), 20) == 0
+    (worker_id,) = emulator.workers
+
+    async with bot_process(fake_slack, emulator, database, port, lease=120):
+        assert await wait_finished(fake_slack, CHANNEL, parent.ts, within=30) == (
+            "white_check_mark"
+        )
+    output = emulator.worker(worker_id).output_text
+    assert thread_replies_text(fake_slack, CHANNEL, parent.ts).count(output) == 1

@@ -77,3 +77,21 @@ async def test_slash_command_is_acknowledged_before_the_work(
         assert not emulator.workers  # the API call had not even been answered yet
         parent = await fake_slack.wait_for(lambda: next(iter(fake_slack.messages(CHANNEL)), None))
         assert await wait_finished(fake_slack, CHANNEL, parent.ts, within=60) == "white_check_mark"
+
+
+async def test_old_event_ids_are_forgotten_after_slacks_retry_window(
+    fake_slack: FakeSlack, emulator: Emulator, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from storage.repositories import events
+
+    async with running_bot(fake_slack, emulator, tmp_path) as stack:
+        now = stack.deps.clock.now()
+        async with stack.deps.db.transaction() as session:
+            assert not await events.seen(session, event_id="EvOld", now=now - timedelta(hours=2))
+            assert not await events.seen(session, event_id="EvNew", now=now)
+        await stack.deps.supervisor._prune_events()
+        async with stack.deps.db.transaction() as session:
+            assert not await events.seen(session, event_id="EvOld", now=now)  # forgotten
+            assert await events.seen(session, event_id="EvNew", now=now)  # still known
