@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.conversations import Request
 from bot.deps import Deps
-from bot.errors import SlackError, UserFacingError
+from bot.errors import SlackError, SlackWorkersError, UserFacingError
 from bot.limits import MAX_TASK_CHARS
 from bot.relay.budget import Priority
 from bot.render.commands import help_text, not_in_channel_text, status_blocks
@@ -65,6 +65,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await schedule_surface.list_channel(deps, body, respond)
         except UserFacingError as exc:
             await respond(response_type="ephemeral", text=user_message(exc))
+        except SlackWorkersError as exc:
+            # Tell the user in words, then let Bolt's error handler log it: not swallowed.
+            await respond(response_type="ephemeral", text=user_message(exc))
+            raise
 
 
 async def _run(deps: Deps, body: dict[str, Any], parsed: Command, respond: AsyncRespond) -> None:

@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.conversations import Request
 from bot.deps import Deps
-from bot.errors import UserFacingError
+from bot.errors import SlackWorkersError, UserFacingError
 from bot.relay.budget import Priority
 from bot.render.errors import user_message
 from bot.slack.command_text import parse_command
@@ -95,16 +95,12 @@ async def _handle(
             accepted = await deps.conversations.start(_with_budget(request))
     except UserFacingError as exc:
         log.info("request refused", extra=ids)
-        slack = await deps.workspaces.writer(team_id)
-        await slack.call(
-            "chat.postEphemeral",
-            channel=channel_id,
-            user=user_id,
-            priority=Priority.URGENT,
-            text=user_message(exc),
-            thread_ts=thread_ts if _is_reply(event) else None,
-        )
+        await _tell(deps, event, team_id, user_message(exc))
         return
+    except SlackWorkersError as exc:
+        # Tell the user in words, then let Bolt's error handler log it: not swallowed.
+        await _tell(deps, event, team_id, user_message(exc))
+        raise
     if accepted is not None and accepted.queued:
         slack = await deps.workspaces.writer(team_id)
         await slack.call(
@@ -114,6 +110,19 @@ async def _handle(
             name="inbox_tray",
             priority=Priority.LOW,
         )
+
+
+async def _tell(deps: Deps, event: dict[str, Any], team_id: str, text: str) -> None:
+    """An ephemeral answer to the author, in the thread when the message was a reply."""
+    slack = await deps.workspaces.writer(team_id)
+    await slack.call(
+        "chat.postEphemeral",
+        channel=str(event["channel"]),
+        user=str(event["user"]),
+        priority=Priority.URGENT,
+        text=text,
+        thread_ts=str(event["thread_ts"]) if _is_reply(event) else None,
+    )
 
 
 def _with_budget(request: Request) -> Request:
