@@ -197,6 +197,8 @@ class Sandbox:
             try:
                 result: dict[str, Any] = await handler(body)
             except (BadRequest, DriverError, ViewStateError) as exc:
+                ids = {"user": body.get("user"), "channel": body.get("channel")}
+                logger.info("sandbox: refused %s", request.path, extra=ids)
                 return web.json_response({"ok": False, "error": str(exc)}, status=400)
             finally:
                 self.fake.state.changed()  # the page refetches after anything it did
