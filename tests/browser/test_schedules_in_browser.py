@@ -51,7 +51,7 @@ async def test_create_a_schedule_in_the_modal_and_see_it_listed(
     await every.fill("1h")
     await dialog.get_by_role("button", name="Create").click()
     await page.locator("#modal-layer").wait_for(state="hidden")
-    assert len(dev_stack.emulator.schedules) == 1
+    await dev_stack.fake.wait_for(lambda: len(dev_stack.emulator.schedules) == 1)
 
     await _type(page, "#composer-text", "/worker schedules")
     listed = page.locator(".msg.ephemeral", has_text="check the build").filter(

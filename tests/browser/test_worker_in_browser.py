@@ -90,7 +90,7 @@ async def test_a_mention_in_a_channel_starts_a_worker(dev_stack: DevStack, page:
     await page.goto(dev_stack.sandbox_url)
     await _type(page, "#composer-text", "@workers check the build")
     message = page.locator("#messages .msg", has_text="check the build")
-    assert await message.locator(".mention", has_text="@Workers").count() == 1
+    await message.locator(".mention", has_text="@Workers").wait_for()  # <@U0BOT>, shown
     await message.locator("button.replies").click()
     await page.locator(FOOTER, has_text="Completed").wait_for()
 
