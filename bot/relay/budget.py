@@ -1,10 +1,12 @@
-"""Slack rate budget: token buckets per method (and per channel for chat.postMessage).
+"""Slack rate budget: sliding windows per method (and per channel for chat.postMessage).
 
-Slack limits each Web API method per workspace in tiers (slack-facts.md section 2); a
-call over the limit gets HTTP 429 with ``Retry-After``. We stay under the published
-limits instead of bouncing off them: each bucket holds ``burst`` tokens and refills at
-``per_minute / 60`` tokens a second, so no 60-second window ever sees more than
-``burst + per_minute`` calls -- chosen below Slack's published figure.
+Slack limits each Web API method per workspace in tiers counted per minute, and lets
+short bursts through (slack-facts.md section 2); a call over the limit gets HTTP 429
+with ``Retry-After``. We stay under the published limits instead of bouncing off them:
+each method may be called at most ``calls`` times in any ``window`` seconds, a little
+below Slack's figure, and a token bucket paces the calls inside the window (bursts of a
+quarter of it). Counting the way Slack counts lets a burst of first texts out at once
+when many turns start together; the pacing keeps some of the minute for what follows.
 
 Waiters are served by priority (``Priority.URGENT`` first: the first visible text of a
 turn and its final output), then in arrival order. Each turn keeps at most one write
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -31,18 +34,18 @@ class Priority(IntEnum):
 
 @dataclass(frozen=True)
 class Limit:
-    per_minute: float
-    burst: float
+    calls: int
+    window: float  # seconds
     per_channel: bool = False
 
 
-# Slack's published tiers: T2 20+/min, T3 50+/min, T4 100+/min; chat.postMessage ~1/s per
-# channel. Each entry keeps burst + per_minute at or below the published figure.
-TIER2 = Limit(per_minute=17, burst=2)
-TIER3 = Limit(per_minute=45, burst=4)
-TIER4 = Limit(per_minute=90, burst=6)
-POST_PER_CHANNEL = Limit(per_minute=50, burst=1, per_channel=True)
-POST_PER_TEAM = Limit(per_minute=240, burst=10)
+# Slack's published tiers: T2 20+/min, T3 50+/min, T4 100+/min; chat.postMessage about
+# 1/s per channel with short bursts, and several hundred a minute per workspace.
+TIER2 = Limit(calls=18, window=60.0)
+TIER3 = Limit(calls=45, window=60.0)
+TIER4 = Limit(calls=90, window=60.0)
+POST_PER_CHANNEL = Limit(calls=4, window=5.0, per_channel=True)
+POST_PER_TEAM = Limit(calls=240, window=60.0)
 
 METHOD_LIMITS: dict[str, tuple[Limit, ...]] = {
     "chat.postMessage": (POST_PER_CHANNEL, POST_PER_TEAM),
@@ -63,6 +66,7 @@ METHOD_LIMITS: dict[str, tuple[Limit, ...]] = {
     "files.completeUploadExternal": (TIER4,),
     "users.info": (TIER4,),
     "conversations.info": (TIER3,),
+    "conversations.replies": (TIER3,),
 }
 DEFAULT_LIMIT = (TIER3,)
 
@@ -74,47 +78,61 @@ class _Ticket:
     granted: asyncio.Event = field(compare=False, default_factory=asyncio.Event)
 
 
-class _Bucket:
-    def __init__(self, limit: Limit, clock: Clock, scale: float) -> None:
-        self.rate = limit.per_minute * scale / 60.0
-        self.capacity = max(1.0, limit.burst)
-        self.tokens = self.capacity
-        self.clock = clock
-        self.updated = clock.monotonic()
-        self.blocked_until = 0.0
+class _Window:
+    """The calls granted in the last ``window`` seconds, paced by a token bucket.
 
-    def _refill(self) -> float:
-        now = self.clock.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        return now
+    The window is the hard cap (never more than ``calls`` in any ``window`` seconds, as
+    Slack counts). The bucket spreads them: a burst of a quarter of the window's calls
+    goes out at once, the rest at the window's average rate, so a busy minute does not
+    spend its whole allowance in its first second and then starve.
+    """
+
+    def __init__(self, limit: Limit, clock: Clock, scale: float) -> None:
+        self.calls = max(1, round(limit.calls * scale)) if scale >= 1 else limit.calls
+        self.window = limit.window if scale >= 1 else limit.window / scale
+        self.clock = clock
+        self.granted: deque[float] = deque()
+        self.blocked_until = 0.0
+        self.capacity = max(1.0, self.calls / 4)
+        self.rate = self.calls / self.window
+        self.tokens = self.capacity
+        self.refilled = clock.monotonic()
 
     def wait_time(self) -> float:
-        """Seconds until one token is available (0 when available now)."""
-        now = self._refill()
+        """Seconds until one more call fits (0 when it fits now)."""
+        now = self.clock.monotonic()
+        while self.granted and self.granted[0] <= now - self.window:
+            self.granted.popleft()
+        self.tokens = min(self.capacity, self.tokens + (now - self.refilled) * self.rate)
+        self.refilled = now
         if now < self.blocked_until:
             return self.blocked_until - now
-        if self.tokens >= 1.0:
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+        waits = [0.0]
+        if len(self.granted) >= self.calls:
+            waits.append(self.granted[0] + self.window - now)
+        if self.tokens < 1.0:
+            waits.append((1.0 - self.tokens) / self.rate)
+        return max(waits)
 
     def take(self) -> None:
-        self._refill()
+        self.granted.append(self.clock.monotonic())
         self.tokens -= 1.0
 
     def block(self, seconds: float) -> None:
-        now = self._refill()
-        self.blocked_until = max(self.blocked_until, now + seconds)
-        self.tokens = 0.0
+        self.blocked_until = max(self.blocked_until, self.clock.monotonic() + seconds)
 
 
 class SlackBudget:
-    """The rate budget of one workspace; ``await acquire(...)`` before every Web API call."""
+    """The rate budget of one workspace; ``await acquire(...)`` before every Web API call.
+
+    ``scale`` multiplies the calls allowed (benchmarks and tests use it to overshoot
+    Slack's limits on purpose).
+    """
 
     def __init__(self, clock: Clock, *, scale: float = 1.0) -> None:
         self._clock = clock
         self._scale = scale
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
         self._queues: dict[tuple[str, str], list[_Ticket]] = {}
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -126,11 +144,18 @@ class SlackBudget:
             keys.append(((method, scope), limit))
         return keys
 
-    def _bucket(self, key: tuple[str, str], limit: Limit) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(limit, self._clock, self._scale)
-        return bucket
+    def _window(self, key: tuple[str, str], limit: Limit) -> _Window:
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = _Window(limit, self._clock, self._scale)
+        return window
+
+    def is_free(self, method: str, *, channel: str | None = None) -> bool:
+        """Nobody waits for ``method`` and a call would go out now."""
+        keys = self._keys(method, channel)
+        if self._queues.get(keys[0][0]):
+            return False
+        return all(self._window(key, limit).wait_time() <= 0 for key, limit in keys)
 
     async def acquire(self, method: str, *, channel: str | None, priority: Priority) -> None:
         """Wait until ``method`` may be called; highest priority, then oldest, goes first."""
@@ -142,19 +167,17 @@ class SlackBudget:
         try:
             while True:
                 if queue[0] is ticket:
-                    buckets = [self._bucket(key, limit) for key, limit in keys]
-                    wait = max(bucket.wait_time() for bucket in buckets)
+                    windows = [self._window(key, limit) for key, limit in keys]
+                    wait = max(window.wait_time() for window in windows)
                     if wait <= 0:
-                        for bucket in buckets:
-                            bucket.take()
+                        for window in windows:
+                            window.take()
                         heapq.heappop(queue)
                         self._notify()
                         return
                 else:
                     wait = 1.0  # not at the head: woken when the head moves
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                await self._sleep_or_wake(wait)
         except BaseException:
             if ticket in queue:
                 queue.remove(ticket)
@@ -165,8 +188,21 @@ class SlackBudget:
     def penalize(self, method: str, *, channel: str | None, retry_after: float) -> None:
         """Slack said 429: nobody calls ``method`` (in that scope) for ``retry_after`` s."""
         for key, limit in self._keys(method, channel):
-            self._bucket(key, limit).block(retry_after)
+            self._window(key, limit).block(retry_after)
         self._notify()
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        """Sleep on the clock until ``seconds`` pass or the queues change."""
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(sleeper, waker, return_exceptions=True)
 
     def _notify(self) -> None:
         self._wake.set()

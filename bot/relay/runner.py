@@ -39,6 +39,7 @@ from storage.models import ConversationLink, Turn
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_SECONDS = 10.0  # the elapsed-time line is rewritten at most this often
+FIRST_STATUS_AFTER = 2.0  # a worker silent this long gets a "Working..." message
 
 
 def _ids(turn: Turn) -> dict[str, str]:
@@ -108,14 +109,21 @@ async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: Conversa
         follow_turn(ctx.workers, started.worker_id, text, ctx.clock, on_change=changed.set)
     )
     try:
-        await writer.open(status_line(0.0))
+        waiting_since = ctx.clock.monotonic()
         while not follower.done():
+            # Before anything is shown, wait briefly for text: the first message then
+            # carries it (one call instead of a status post and an edit); a worker that
+            # stays silent gets a status line after FIRST_STATUS_AFTER seconds.
+            shown = bool(writer.parts)
+            timeout = STATUS_REFRESH_SECONDS if shown else FIRST_STATUS_AFTER
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout=STATUS_REFRESH_SECONDS)
+                await asyncio.wait_for(changed.wait(), timeout=timeout)
             changed.clear()
             if follower.done():
                 break
-            await _sync_quietly(ctx, writer, text.text, _elapsed(ctx, began), turn)
+            silent = ctx.clock.monotonic() - waiting_since >= FIRST_STATUS_AFTER
+            if shown or text.text or silent:
+                await _sync_quietly(ctx, writer, text.text, _elapsed(ctx, began), turn)
         worker = await follower
     except WorkersApiError as exc:
         log.warning("lost the worker: %s", type(exc).__name__, extra=_ids(turn))

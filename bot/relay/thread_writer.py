@@ -177,7 +177,15 @@ class ThreadWriter:
 
     async def _create(self, start: int, text: str, *, status: str, priority: Priority) -> None:
         end = min(len(text), start + MESSAGE_TEXT_LIMIT)
-        if self._native:
+        # A native stream costs chat.startStream and chat.stopStream, both Tier 2 (about
+        # 20 a minute per workspace). When other turns already queue for them, this part
+        # is an edited message instead, rather than waiting minutes for a stream.
+        budget = self._slack.budget
+        if (
+            self._native
+            and budget.is_free("chat.startStream")
+            and budget.is_free("chat.stopStream")
+        ):
             try:
                 await self._create_stream(start, text, end, priority)
                 return

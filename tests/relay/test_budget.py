@@ -1,11 +1,30 @@
 import asyncio
+import time
+from datetime import UTC, datetime
 
-from bot.clock import SystemClock
 from bot.relay.budget import METHOD_LIMITS, Priority, SlackBudget
 
+SPEED = 1000.0  # clock seconds per real second
 
-def test_published_limits_are_never_exceeded_in_a_minute() -> None:
-    published = {
+
+class FastClock:
+    """Time runs SPEED times faster than real time, so minute-long windows pass quickly."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return (time.monotonic() - self._start) * SPEED
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / SPEED)
+
+
+def test_budgets_stay_below_slacks_published_limits() -> None:
+    published_per_minute = {
         "chat.update": 50,
         "chat.startStream": 20,
         "chat.stopStream": 20,
@@ -13,16 +32,35 @@ def test_published_limits_are_never_exceeded_in_a_minute() -> None:
         "reactions.add": 50,
         "views.open": 100,
     }
-    for method, per_minute in published.items():
+    for method, per_minute in published_per_minute.items():
         for limit in METHOD_LIMITS[method]:
-            assert limit.burst + limit.per_minute <= per_minute, method
-    per_channel = METHOD_LIMITS["chat.postMessage"][0]
-    assert per_channel.per_channel and per_channel.per_minute <= 60
+            assert limit.calls * 60 / limit.window < per_minute, method
+    per_channel, per_team = METHOD_LIMITS["chat.postMessage"]
+    assert per_channel.per_channel and per_channel.calls / per_channel.window < 1.0
+    assert not per_team.per_channel
+
+
+async def test_no_window_ever_holds_more_calls_than_the_limit() -> None:
+    clock = FastClock()
+    budget = SlackBudget(clock)
+    granted: list[float] = []
+    for _ in range(100):
+        await budget.acquire("chat.update", channel=None, priority=Priority.NORMAL)
+        granted.append(clock.monotonic())
+    limit = METHOD_LIMITS["chat.update"][0]
+    burst = int(limit.calls / 4)
+    assert granted[burst - 1] - granted[0] < 1.0  # a burst goes out at once...
+    for first, last in zip(granted, granted[limit.calls :], strict=False):
+        assert last - first >= limit.window  # ...never more than `calls` per window...
+    paced = granted[burst - 1 : limit.calls]
+    average_gap = (paced[-1] - paced[0]) / (len(paced) - 1)
+    assert average_gap > 0.9 * limit.window / limit.calls  # ...and the rest of it paced
 
 
 async def test_urgent_waiters_go_before_earlier_normal_ones() -> None:
-    budget = SlackBudget(SystemClock(), scale=30.0)  # 22.5 chat.update tokens a second
-    for _ in range(4):  # drain the burst
+    budget = SlackBudget(FastClock())
+    limit = METHOD_LIMITS["chat.update"][0]
+    for _ in range(limit.calls):  # use up the window
         await budget.acquire("chat.update", channel="C1", priority=Priority.NORMAL)
     order: list[str] = []
 
@@ -34,33 +72,37 @@ async def test_urgent_waiters_go_before_earlier_normal_ones() -> None:
     await asyncio.sleep(0)
     urgent = asyncio.create_task(take("urgent", Priority.URGENT))
     await asyncio.gather(*normal, urgent)
-    assert order[0] == "urgent"
-    assert order[1:] == ["n0", "n1", "n2"]  # then first come, first served
+    assert order == ["urgent", "n0", "n1", "n2"]  # then first come, first served
+
+
+async def test_post_message_is_limited_per_channel_not_across_channels() -> None:
+    budget = SlackBudget(FastClock())
+    per_channel = METHOD_LIMITS["chat.postMessage"][0]
+    for _ in range(per_channel.calls):
+        await budget.acquire("chat.postMessage", channel="C1", priority=Priority.NORMAL)
+    assert not budget.is_free("chat.postMessage", channel="C1")
+    assert budget.is_free("chat.postMessage", channel="C2")
 
 
 async def test_penalty_blocks_the_method_for_retry_after() -> None:
-    budget = SlackBudget(SystemClock())
+    clock = FastClock()
+    budget = SlackBudget(clock)
     budget.penalize("chat.update", channel=None, retry_after=30)
-    waiter = asyncio.create_task(
-        budget.acquire("chat.update", channel=None, priority=Priority.URGENT)
-    )
-    await asyncio.sleep(0.05)
-    assert not waiter.done()
-    # Other methods keep their own budget.
-    await asyncio.wait_for(
-        budget.acquire("reactions.add", channel=None, priority=Priority.LOW), timeout=1
-    )
-    waiter.cancel()
+    assert not budget.is_free("chat.update")
+    assert budget.is_free("reactions.add")  # other methods keep their own budget
+    before = clock.monotonic()
+    await budget.acquire("chat.update", channel=None, priority=Priority.URGENT)
+    assert clock.monotonic() - before >= 29
 
 
 async def test_cancelled_waiter_leaves_the_queue() -> None:
-    budget = SlackBudget(SystemClock(), scale=0.01)
-    for _ in range(4):
-        await budget.acquire("chat.update", channel=None, priority=Priority.NORMAL)
+    budget = SlackBudget(FastClock())
+    budget.penalize("chat.update", channel=None, retry_after=1e9)
     stuck = asyncio.create_task(
         budget.acquire("chat.update", channel=None, priority=Priority.NORMAL)
     )
     await asyncio.sleep(0.01)
+    assert not stuck.done()
     stuck.cancel()
     await asyncio.gather(stuck, return_exceptions=True)
     assert all(not queue for queue in budget._queues.values())
