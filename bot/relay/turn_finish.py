@@ -31,6 +31,7 @@ from bot.render.turns import footer_blocks
 from bot.slack.payloads import WorkerRef
 from bot.workers.models import Worker
 from storage.models import Turn
+from storage.repositories import turns
 
 log = logging.getLogger(__name__)
 
@@ -168,10 +169,9 @@ async def _upload_files(ctx: RelayContext, slack: SlackWriter, turn: Turn, worke
 
 async def _mark(ctx: RelayContext, turn_id: str, **fields: object) -> None:
     async def update(session: AsyncSession) -> None:
-        row = await session.get(Turn, turn_id)
+        row = await turns.get_turn(session, turn_id=turn_id)
         if row is not None:
-            for key, value in fields.items():
-                setattr(row, key, value)
+            await turns.update_turn(session, row, **fields)
 
     await atomically(ctx.db, update)
 

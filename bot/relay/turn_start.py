@@ -26,6 +26,7 @@ from bot.relay.db import atomically
 from bot.relay.turn_share import Baseline
 from bot.workers.models import Budget, Worker
 from storage.models import ConversationLink, Turn
+from storage.repositories import turns
 
 UNCONFIRMED = (
     "This request may not have reached the worker before the bot restarted, so it was "
@@ -96,11 +97,10 @@ async def _wait_idle(ctx: RelayContext, worker_id: str) -> Worker:
 
 async def _set(ctx: RelayContext, turn_id: str, **fields: object) -> None:
     async def update(session: AsyncSession) -> None:
-        row = await session.get(Turn, turn_id)
+        row = await turns.get_turn(session, turn_id=turn_id)
         if row is None:
             raise LookupError(turn_id)
-        for key, value in fields.items():
-            setattr(row, key, value)
+        await turns.update_turn(session, row, **fields)
 
     await atomically(ctx.db, update)
 

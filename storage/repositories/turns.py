@@ -31,6 +31,8 @@ UPDATABLE_FIELDS = frozenset(
         "started_at",
         "finished_at",
         "trigger_ts",
+        "baseline",
+        "totals_after",
     }
 )
 

@@ -48,15 +48,32 @@ def settings_for(
 async def running_bot(
     fake: FakeSlack,
     emulator: Emulator,
-    tmp_path: Path,
+    tmp_path: Path | None = None,
     *,
+    database_url: str | None = None,
+    schema: str | None = None,
+    schedule_poll_seconds: float | None = None,
     native: bool = True,
     budget_scale: float = 1.0,
     **overrides: object,
 ) -> AsyncIterator[Stack]:
-    settings = settings_for(fake, emulator, f"sqlite+aiosqlite:///{tmp_path}/bot.db", **overrides)
+    """The real bot over HTTP on 127.0.0.1: SQLite in ``tmp_path`` unless a
+    ``database_url`` (and PostgreSQL ``schema``) is given."""
+    if database_url is None:
+        assert tmp_path is not None, "give tmp_path or database_url"
+        database_url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    settings = settings_for(fake, emulator, database_url, **overrides)
+    options: dict[str, float] = {}
+    if schedule_poll_seconds is not None:
+        options["schedule_poll_seconds"] = schedule_poll_seconds
     async with (
-        open_deps(settings, native_streaming=native, budget_scale=budget_scale) as deps,
+        open_deps(
+            settings,
+            native_streaming=native,
+            budget_scale=budget_scale,
+            schema=schema,
+            **options,
+        ) as deps,
         serving(settings, deps, host="127.0.0.1", port=0) as (_, port),
     ):
         url = f"http://127.0.0.1:{port}"

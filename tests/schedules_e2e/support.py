@@ -9,14 +9,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.deps import open_deps
 from bot.devkit.emulator.server import Emulator
-from bot.devkit.slack import FakeSlack, SlackDriver
+from bot.devkit.slack import FakeSlack
 from bot.devkit.slack.payloads import user_ref
 from bot.devkit.slack.state import APP_ID, TEAM_ID, Message, View
 from bot.devkit.slack.view_state import build_state_values
-from bot.server import serving
-from tests.bot.harness import Stack, settings_for, wait_finished
+from tests.bot.harness import Stack, running_bot, wait_finished
 
 REPORT_HEADER = "Scheduled run"
 
@@ -33,20 +31,10 @@ async def bot_stack(
     """The real bot over HTTP. The report loop polls once at start and then only when
     the test calls ``deps.reports.poll_once()`` (``poll`` is long), so runs are found
     when the test says."""
-    settings = settings_for(fake, emulator, database_url)
-    async with (
-        open_deps(settings, schema=schema, schedule_poll_seconds=poll) as deps,
-        serving(settings, deps, host="127.0.0.1", port=0) as (_, port),
-    ):
-        url = f"http://127.0.0.1:{port}"
-        yield Stack(
-            fake=fake,
-            emulator=emulator,
-            deps=deps,
-            driver=SlackDriver(fake, url, fake.signing_secret),
-            bot_url=url,
-            settings=settings,
-        )
+    async with running_bot(
+        fake, emulator, database_url=database_url, schema=schema, schedule_poll_seconds=poll
+    ) as stack:
+        yield stack
 
 
 async def open_modal(fake: FakeSlack, user: str) -> View:
