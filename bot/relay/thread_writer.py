@@ -110,8 +110,9 @@ class ThreadWriter:
 
     async def sync(self, text: str, *, status: str) -> None:
         """Bring Slack up to ``text`` while the turn runs."""
-        await self.open(status)
         first_text = self.shown_chars == 0 and bool(text)
+        if not self.parts:  # the first message is posted with the text it already has
+            await self._create(0, text, status=status, priority=Priority.URGENT)
         while len(text) - self.parts[-1].start > MESSAGE_TEXT_LIMIT:
             part = self.parts[-1]
             cut = find_cut(text, part.start, MESSAGE_TEXT_LIMIT)
