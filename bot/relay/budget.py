@@ -44,6 +44,8 @@ class Limit:
 TIER2 = Limit(calls=18, window=60.0)
 TIER3 = Limit(calls=45, window=60.0)
 TIER4 = Limit(calls=90, window=60.0)
+SHARED_FRACTION = 0.6  # of each window, what progress edits and decorations may use
+
 POST_PER_CHANNEL = Limit(calls=4, window=5.0, per_channel=True)
 POST_PER_TEAM = Limit(calls=240, window=60.0)
 
@@ -93,13 +95,19 @@ class _Window:
         self.clock = clock
         self.granted: deque[float] = deque()
         self.blocked_until = 0.0
+        self.shared = max(1, int(self.calls * SHARED_FRACTION))
         self.capacity = max(1.0, self.calls / 4)
         self.rate = self.calls / self.window
         self.tokens = self.capacity
         self.refilled = clock.monotonic()
 
-    def wait_time(self) -> float:
-        """Seconds until one more call fits (0 when it fits now)."""
+    def wait_time(self, priority: Priority = Priority.URGENT) -> float:
+        """Seconds until one more call of ``priority`` fits (0 when it fits now).
+
+        Calls below ``URGENT`` may fill only ``SHARED_FRACTION`` of the window: the rest
+        is kept for first texts and final outputs, which would otherwise queue behind a
+        minute of progress edits when many turns run at once.
+        """
         now = self.clock.monotonic()
         while self.granted and self.granted[0] <= now - self.window:
             self.granted.popleft()
@@ -108,8 +116,9 @@ class _Window:
         if now < self.blocked_until:
             return self.blocked_until - now
         waits = [0.0]
-        if len(self.granted) >= self.calls:
-            waits.append(self.granted[0] + self.window - now)
+        cap = self.calls if priority == Priority.URGENT else self.shared
+        if len(self.granted) >= cap:
+            waits.append(self.granted[len(self.granted) - cap] + self.window - now)
         if self.tokens < 1.0:
             waits.append((1.0 - self.tokens) / self.rate)
         return max(waits)
@@ -155,7 +164,9 @@ class SlackBudget:
         keys = self._keys(method, channel)
         if self._queues.get(keys[0][0]):
             return False
-        return all(self._window(key, limit).wait_time() <= 0 for key, limit in keys)
+        return all(
+            self._window(key, limit).wait_time(Priority.NORMAL) <= 0 for key, limit in keys
+        )
 
     async def acquire(self, method: str, *, channel: str | None, priority: Priority) -> None:
         """Wait until ``method`` may be called; highest priority, then oldest, goes first."""
@@ -168,7 +179,7 @@ class SlackBudget:
             while True:
                 if queue[0] is ticket:
                     windows = [self._window(key, limit) for key, limit in keys]
-                    wait = max(window.wait_time() for window in windows)
+                    wait = max(window.wait_time(priority) for window in windows)
                     if wait <= 0:
                         for window in windows:
                             window.take()

@@ -2,7 +2,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from bot.relay.budget import METHOD_LIMITS, Priority, SlackBudget
+from bot.relay.budget import METHOD_LIMITS, Priority, SlackBudget, _Window
 
 SPEED = 1000.0  # clock seconds per real second
 
@@ -106,3 +106,18 @@ async def test_cancelled_waiter_leaves_the_queue() -> None:
     stuck.cancel()
     await asyncio.gather(stuck, return_exceptions=True)
     assert all(not queue for queue in budget._queues.values())
+
+
+def test_part_of_each_window_is_kept_for_urgent_calls() -> None:
+    limit = METHOD_LIMITS["chat.update"][0]
+    window = _Window(limit, FastClock(), 1.0)
+    for _ in range(window.shared):
+        window.take()
+    window.tokens = window.capacity  # pacing aside: only the window's count matters here
+    assert 0 < window.shared < limit.calls
+    assert window.wait_time(Priority.NORMAL) > 0  # progress edits have used their share
+    assert window.wait_time(Priority.URGENT) == 0  # final outputs still go out at once
+    for _ in range(limit.calls - window.shared):
+        window.take()
+    window.tokens = window.capacity
+    assert window.wait_time(Priority.URGENT) > 0  # and the window's cap holds for all
