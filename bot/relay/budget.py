@@ -37,14 +37,18 @@ class Limit:
     calls: int
     window: float  # seconds
     per_channel: bool = False
+    reserve: bool = False  # keep part of the window for URGENT calls (see _Window)
 
 
 # Slack's published tiers: T2 20+/min, T3 50+/min, T4 100+/min; chat.postMessage about
 # 1/s per channel with short bursts, and several hundred a minute per workspace.
 TIER2 = Limit(calls=18, window=60.0)
 TIER3 = Limit(calls=45, window=60.0)
+# chat.update carries both the progress edits of running turns and the final output of
+# finished ones: the final ones must not wait a minute behind the progress of others.
+TIER3_EDITS = Limit(calls=45, window=60.0, reserve=True)
 TIER4 = Limit(calls=90, window=60.0)
-SHARED_FRACTION = 0.6  # of each window, what progress edits and decorations may use
+SHARED_FRACTION = 0.6  # of a reserve window, what progress edits may use
 
 POST_PER_CHANNEL = Limit(calls=4, window=5.0, per_channel=True)
 POST_PER_TEAM = Limit(calls=240, window=60.0)
@@ -52,7 +56,7 @@ POST_PER_TEAM = Limit(calls=240, window=60.0)
 METHOD_LIMITS: dict[str, tuple[Limit, ...]] = {
     "chat.postMessage": (POST_PER_CHANNEL, POST_PER_TEAM),
     "chat.postEphemeral": (TIER4,),
-    "chat.update": (TIER3,),
+    "chat.update": (TIER3_EDITS,),
     "chat.delete": (TIER3,),
     "chat.startStream": (TIER2,),
     "chat.appendStream": (TIER4,),
@@ -95,7 +99,7 @@ class _Window:
         self.clock = clock
         self.granted: deque[float] = deque()
         self.blocked_until = 0.0
-        self.shared = max(1, int(self.calls * SHARED_FRACTION))
+        self.shared = max(1, int(self.calls * SHARED_FRACTION)) if limit.reserve else self.calls
         self.capacity = max(1.0, self.calls / 4)
         self.rate = self.calls / self.window
         self.tokens = self.capacity
@@ -104,9 +108,9 @@ class _Window:
     def wait_time(self, priority: Priority = Priority.URGENT) -> float:
         """Seconds until one more call of ``priority`` fits (0 when it fits now).
 
-        Calls below ``URGENT`` may fill only ``SHARED_FRACTION`` of the window: the rest
-        is kept for first texts and final outputs, which would otherwise queue behind a
-        minute of progress edits when many turns run at once.
+        For a ``reserve`` limit, calls below ``URGENT`` may fill only ``SHARED_FRACTION``
+        of the window: the rest is kept for final outputs, which would otherwise queue
+        behind a minute of progress edits when many turns run at once.
         """
         now = self.clock.monotonic()
         while self.granted and self.granted[0] <= now - self.window:
@@ -164,9 +168,7 @@ class SlackBudget:
         keys = self._keys(method, channel)
         if self._queues.get(keys[0][0]):
             return False
-        return all(
-            self._window(key, limit).wait_time(Priority.NORMAL) <= 0 for key, limit in keys
-        )
+        return all(self._window(key, limit).wait_time(Priority.NORMAL) <= 0 for key, limit in keys)
 
     async def acquire(self, method: str, *, channel: str | None, priority: Priority) -> None:
         """Wait until ``method`` may be called; highest priority, then oldest, goes first."""
