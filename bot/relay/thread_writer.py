@@ -120,6 +120,14 @@ class ThreadWriter:
             part.end = cut
             await self._persist(self.parts)
             await self._create(cut, text, status=status, priority=Priority.NORMAL)
+        part = self.parts[-1]
+        method = "chat.appendStream" if part.mode == "stream" else "chat.update"
+        if not first_text and not self._slack.budget.is_free(method, channel=self._channel):
+            # Other turns already queue for this method: skip this progress write rather
+            # than queue behind them. The text is kept; the next write (at the latest the
+            # final one) carries everything, so nothing is lost -- only an intermediate
+            # frame that Slack's limits have no room for.
+            return
         priority = Priority.URGENT if first_text else Priority.NORMAL
         await self._write(
             self.parts[-1],
