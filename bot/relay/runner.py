@@ -29,7 +29,7 @@ from bot.relay.db import atomically
 from bot.relay.follow import follow_turn
 from bot.relay.slack_writer import SlackWriter
 from bot.relay.thread_writer import Part, ThreadWriter
-from bot.relay.turn_finish import finish_turn, post_failure, react
+from bot.relay.turn_finish import RUNNING_REACTION, finish_turn, post_failure, react
 from bot.relay.turn_start import start_turn
 from bot.relay.turn_text import TurnText
 from bot.render.turns import status_line
@@ -94,12 +94,29 @@ async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: Conversa
         native=ctx.native_streaming,
         persist=lambda parts: _save_parts(ctx, turn.id, parts),
     )
-    await react(slack, turn, "hourglass_flowing_sand")
+    # A decoration must not hold the turn up: under load reactions.add waits its turn
+    # in the Tier 3 budget, so it is added in the background.
+    reacting = asyncio.create_task(react(slack, turn, RUNNING_REACTION))
+    try:
+        await _relay(ctx, slack, turn, link, writer, reacting)
+    finally:
+        if not reacting.done():  # stopped mid-turn: whoever resumes adds it again
+            reacting.cancel()
+
+
+async def _relay(
+    ctx: RelayContext,
+    slack: SlackWriter,
+    turn: Turn,
+    link: ConversationLink,
+    writer: ThreadWriter,
+    reacting: asyncio.Task[None],
+) -> None:
     try:
         started = await start_turn(ctx, turn, link)
     except (WorkersApiError, UserFacingError) as exc:
         log.warning("turn could not start: %s", type(exc).__name__, extra=_ids(turn))
-        await post_failure(ctx, slack, writer, turn, exc)
+        await post_failure(ctx, slack, writer, turn, exc, reacting=reacting)
         return
 
     text = TurnText(known_ids=started.known_ids)
@@ -127,7 +144,7 @@ async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: Conversa
         worker = await follower
     except WorkersApiError as exc:
         log.warning("lost the worker: %s", type(exc).__name__, extra=_ids(turn))
-        await post_failure(ctx, slack, writer, turn, exc, partial=text.text)
+        await post_failure(ctx, slack, writer, turn, exc, partial=text.text, reacting=reacting)
         return
     finally:
         if not follower.done():
@@ -135,7 +152,15 @@ async def _run(ctx: RelayContext, slack: SlackWriter, turn: Turn, link: Conversa
             with contextlib.suppress(asyncio.CancelledError, SlackWorkersError):
                 await follower
     await finish_turn(
-        ctx, slack, writer, turn, worker, started.baseline, text.text, _elapsed(ctx, began)
+        ctx,
+        slack,
+        writer,
+        turn,
+        worker,
+        started.baseline,
+        text.text,
+        _elapsed(ctx, began),
+        reacting=reacting,
     )
 
 

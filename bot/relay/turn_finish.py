@@ -7,6 +7,7 @@ files are listed in ``files_posted``, the footer in ``footer_posted``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Literal
 
@@ -70,6 +71,8 @@ async def finish_turn(
     baseline: Baseline,
     text: str,
     elapsed: float,
+    *,
+    reacting: asyncio.Task[None] | None = None,
 ) -> None:
     worker = turn_share(whole, baseline)  # this turn's own usage, costs, sources, files
     outcome: Literal["completed", "failed"] = "failed" if worker.error is not None else "completed"
@@ -86,12 +89,20 @@ async def finish_turn(
         await _finish_patiently(ctx, writer, shown or f"_The worker failed: {error}_", footer)
     except SlackError as exc:
         log.error("final write failed: %s", exc.error, extra=_ids(turn))
-        await _end(ctx, slack, turn, "failed", error=f"slack: {exc.error}", worker=worker)
+        await _end(
+            ctx,
+            slack,
+            turn,
+            "failed",
+            error=f"slack: {exc.error}",
+            worker=worker,
+            reacting=reacting,
+        )
         return
     await _mark(ctx, turn.id, footer_posted=True)
     await _upload_files(ctx, slack, turn, worker)
     await _mark(ctx, turn.id, totals_after=Baseline.of(whole).model_dump(mode="json"))
-    await _end(ctx, slack, turn, outcome, error=error, worker=worker)
+    await _end(ctx, slack, turn, outcome, error=error, worker=worker, reacting=reacting)
 
 
 async def _finish_patiently(
@@ -115,6 +126,7 @@ async def post_failure(
     exc: SlackWorkersError,
     *,
     partial: str = "",
+    reacting: asyncio.Task[None] | None = None,
 ) -> None:
     """Say in the thread what failed and what to do; keep any output already shown."""
     message = user_message(exc)
@@ -123,7 +135,7 @@ async def post_failure(
         await _finish_patiently(ctx, writer, text, [])
     except SlackError as error:
         log.error("could not report a failure: %s", error.error, extra=_ids(turn))
-    await _end(ctx, slack, turn, "failed", error=message, worker=None)
+    await _end(ctx, slack, turn, "failed", error=message, worker=None, reacting=reacting)
 
 
 def _error_text(error: object) -> str:
@@ -184,9 +196,8 @@ async def _end(
     *,
     error: str | None,
     worker: Worker | None,
+    reacting: asyncio.Task[None] | None,
 ) -> None:
-    await react(slack, turn, RUNNING_REACTION, remove=True)
-    await react(slack, turn, DONE_REACTION[outcome])
     cost = None
     if worker is not None and worker.costs is not None:
         cost = worker.costs.total_usd
@@ -200,3 +211,9 @@ async def _end(
         finished_at=ctx.clock.now(),
         cost_usd=cost,
     )
+    # Decoration last, after the row says the turn is over: the running reaction (added
+    # in the background when the turn began) must be on before it can come off.
+    if reacting is not None:
+        await reacting
+    await react(slack, turn, RUNNING_REACTION, remove=True)
+    await react(slack, turn, DONE_REACTION[outcome])
