@@ -170,6 +170,15 @@ class SlackBudget:
             return False
         return all(self._window(key, limit).wait_time(Priority.NORMAL) <= 0 for key, limit in keys)
 
+    def try_acquire(self, method: str, *, channel: str | None) -> bool:
+        """Take a ``NORMAL`` call of ``method`` if one fits right now, without waiting
+        (like ``Lock.acquire(blocking=False)``): False means nothing was taken."""
+        if not self.is_free(method, channel=channel):
+            return False
+        for key, limit in self._keys(method, channel):
+            self._window(key, limit).take()
+        return True
+
     async def acquire(self, method: str, *, channel: str | None, priority: Priority) -> None:
         """Wait until ``method`` may be called; highest priority, then oldest, goes first."""
         keys = self._keys(method, channel)

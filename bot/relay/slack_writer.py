@@ -46,10 +46,25 @@ class SlackWriter:
     ) -> dict[str, Any]:
         """Call ``method`` (e.g. ``chat.update``) through slack-sdk's method of that name,
         which knows how Slack wants it sent; return Slack's answer as a dict."""
+        await self.budget.acquire(method, channel=params.get("channel"), priority=priority)
+        return await self._send(method, params, priority)
+
+    async def call_if_free(self, method: str, **params: Any) -> dict[str, Any] | None:
+        """Call ``method`` only if the budget has room this instant (progress writes:
+        a skipped one is carried by the next). None: nothing was sent."""
+        if not self.budget.try_acquire(method, channel=params.get("channel")):
+            return None
+        return await self._send(method, params, Priority.NORMAL)
+
+    async def _send(
+        self, method: str, params: dict[str, Any], priority: Priority
+    ) -> dict[str, Any]:
+        """Send a call whose budget is spent; on 429 back off (everyone) and retry."""
         send = getattr(self.client, method.replace(".", "_"))
         channel = params.get("channel")
         for attempt in range(MAX_429_RETRIES + 1):
-            await self.budget.acquire(method, channel=channel, priority=priority)
+            if attempt:
+                await self.budget.acquire(method, channel=channel, priority=priority)
             try:
                 response = await send(**params)
             except SlackApiError as error:

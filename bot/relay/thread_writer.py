@@ -120,14 +120,6 @@ class ThreadWriter:
             part.end = cut
             await self._persist(self.parts)
             await self._create(cut, text, status=status, priority=Priority.NORMAL)
-        part = self.parts[-1]
-        method = "chat.appendStream" if part.mode == "stream" else "chat.update"
-        if not first_text and not self._slack.budget.is_free(method, channel=self._channel):
-            # Other turns already queue for this method: skip this progress write rather
-            # than queue behind them. The text is kept; the next write (at the latest the
-            # final one) carries everything, so nothing is lost -- only an intermediate
-            # frame that Slack's limits have no room for.
-            return
         priority = Priority.URGENT if first_text else Priority.NORMAL
         await self._write(
             self.parts[-1],
@@ -286,14 +278,11 @@ class ThreadWriter:
         digest = _digest(blocks)
         if digest == part.digest:
             return
-        await self._slack.call(
-            "chat.update",
-            channel=self._channel,
-            priority=priority,
-            ts=part.ts,
-            text=_excerpt(markdown),
-            blocks=blocks,
-        )
+        params = {"channel": self._channel, "ts": part.ts, "text": _excerpt(markdown)}
+        if final or priority is Priority.URGENT:
+            await self._slack.call("chat.update", priority=priority, blocks=blocks, **params)
+        elif await self._slack.call_if_free("chat.update", blocks=blocks, **params) is None:
+            return  # no room now: a progress frame is skipped, the next write carries it
         part.digest = digest
 
     async def _write_stream(
@@ -312,23 +301,21 @@ class ThreadWriter:
             pending += "\n```"
         while pending:
             chunk, pending = pending[:STREAM_APPEND_LIMIT], pending[STREAM_APPEND_LIMIT:]
-            await self._slack.call(
-                "chat.appendStream",
-                channel=self._channel,
-                priority=priority,
-                ts=part.ts,
-                markdown_text=chunk,
-            )
+            append = {"channel": self._channel, "ts": part.ts, "markdown_text": chunk}
+            if final or priority is Priority.URGENT:
+                await self._slack.call("chat.appendStream", priority=priority, **append)
+            elif await self._slack.call_if_free("chat.appendStream", **append) is None:
+                return  # no room now: the next write appends this text too
             part.streamed += len(chunk)
             part.streamed_digest = _digest(text[part.start : part.start + part.streamed])
         if final:
-            params: dict[str, Any] = {"blocks": footer} if footer else {}
+            closing: dict[str, Any] = {"blocks": footer} if footer else {}
             await self._slack.call(
                 "chat.stopStream",
                 channel=self._channel,
                 priority=priority,
                 ts=part.ts,
-                **params,
+                **closing,
             )
             part.mode = "update"
             # What an edit would show for the same content: the final reconcile skips it.

@@ -121,3 +121,19 @@ def test_part_of_each_window_is_kept_for_urgent_calls() -> None:
         window.take()
     window.tokens = window.capacity
     assert window.wait_time(Priority.URGENT) > 0  # and the window's cap holds for all
+
+
+async def test_try_acquire_takes_only_what_is_free_now() -> None:
+    budget = SlackBudget(FastClock())
+    taken = 0
+    while budget.try_acquire("chat.update", channel=None):
+        taken += 1
+    assert 0 < taken < METHOD_LIMITS["chat.update"][0].calls  # the burst, no more
+    budget2 = SlackBudget(FastClock())
+    waiter = asyncio.create_task(
+        budget2.acquire("chat.update", channel=None, priority=Priority.URGENT)
+    )
+    budget2.penalize("chat.update", channel=None, retry_after=1e9)
+    assert not budget2.try_acquire("chat.update", channel=None)  # blocked: nothing taken
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
