@@ -48,7 +48,7 @@ TIER3 = Limit(calls=45, window=60.0)
 # finished ones: the final ones must not wait a minute behind the progress of others.
 TIER3_EDITS = Limit(calls=45, window=60.0, reserve=True)
 TIER4 = Limit(calls=90, window=60.0)
-SHARED_FRACTION = 0.6  # of a reserve window, what progress edits may use
+SHARED_FRACTION = 0.4  # of a reserve window, what progress edits may use
 
 POST_PER_CHANNEL = Limit(calls=4, window=5.0, per_channel=True)
 POST_PER_TEAM = Limit(calls=240, window=60.0)

@@ -60,8 +60,8 @@ async def test_no_window_ever_holds_more_calls_than_the_limit() -> None:
 async def test_urgent_waiters_go_before_earlier_normal_ones() -> None:
     budget = SlackBudget(FastClock())
     limit = METHOD_LIMITS["chat.update"][0]
-    for _ in range(limit.calls):  # use up the window
-        await budget.acquire("chat.update", channel="C1", priority=Priority.NORMAL)
+    for _ in range(limit.calls):  # use up the whole window
+        await budget.acquire("chat.update", channel="C1", priority=Priority.URGENT)
     order: list[str] = []
 
     async def take(name: str, priority: Priority) -> None:
