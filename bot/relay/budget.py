@@ -123,15 +123,13 @@ class _Window:
         cap = self.calls if priority == Priority.URGENT else self.shared
         if len(self.granted) >= cap:
             waits.append(self.granted[len(self.granted) - cap] + self.window - now)
-        if priority != Priority.URGENT and self.tokens < 1.0:
-            # Pacing spreads progress edits; first texts and final outputs are bound by
-            # the window alone (they still spend tokens, which slows the progress edits).
+        if self.tokens < 1.0:
             waits.append((1.0 - self.tokens) / self.rate)
         return max(waits)
 
     def take(self) -> None:
         self.granted.append(self.clock.monotonic())
-        self.tokens = max(-self.capacity, self.tokens - 1.0)
+        self.tokens -= 1.0
 
     def block(self, seconds: float) -> None:
         self.blocked_until = max(self.blocked_until, self.clock.monotonic() + seconds)
