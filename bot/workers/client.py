@@ -33,15 +33,14 @@ Retry rules:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from bot import __version__
 from bot.clock import Clock, SystemClock
@@ -66,6 +65,13 @@ from bot.workers.models import (
     ScheduleList,
     Worker,
 )
+from bot.workers.responses import (
+    email_from,
+    parse_model,
+    read_json,
+    server_message,
+    unexpected_shape,
+)
 from bot.workers.retry import backoff_delay, parse_retry_after
 from bot.workers.sse import SSEParser
 
@@ -78,9 +84,6 @@ DEFAULT_STREAM_READ_TIMEOUT = 60.0
 # Failures where the request cannot have left this process: safe to retry any method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
-_MAX_MESSAGE = 500  # characters of a server's error text kept in our messages
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class WorkersClient:
@@ -144,12 +147,12 @@ class WorkersClient:
     async def create(self, input: str, *, budget: Budget | None = None) -> Worker:
         body = _body(CreateWorker, input=input, budget=budget)
         response = await self._send("POST", "/api/workers", body=body)
-        return _parse(response, Worker, "POST /api/workers")
+        return parse_model(response, Worker, "POST /api/workers")
 
     async def retrieve(self, worker_id: str) -> Worker:
         path = _worker_path(worker_id)
         response = await self._send("GET", path, worker=worker_id)
-        return _parse(response, Worker, "GET /api/workers/{id}")
+        return parse_model(response, Worker, "GET /api/workers/{id}")
 
     async def continue_(
         self, worker_id: str, input: str, *, budget: Budget | None = None
@@ -157,7 +160,7 @@ class WorkersClient:
         path = _worker_path(worker_id)
         body = _body(CreateWorker, input=input, budget=budget)
         response = await self._send("POST", path, body=body, worker=worker_id)
-        return _parse(response, Worker, "POST /api/workers/{id}")
+        return parse_model(response, Worker, "POST /api/workers/{id}")
 
     async def stream(self, worker_id: str) -> AsyncGenerator[StreamEvent, None]:
         """Events of ``GET /api/workers/{id}/stream``, ending with one ``StreamEnd``.
@@ -211,7 +214,7 @@ class WorkersClient:
     async def email_address(self, worker_id: str) -> str:
         path = _worker_path(worker_id) + "/email"
         response = await self._send("GET", path, worker=worker_id)
-        address = _email_from(response)
+        address = email_from(response)
         if not address:
             raise WorkersUnavailable(
                 "GET /api/workers/{id}/email answered without an address",
@@ -254,22 +257,22 @@ class WorkersClient:
     async def list_schedules(self, worker_id: str) -> list[Schedule]:
         path = _worker_path(worker_id) + "/schedules"
         response = await self._send("GET", path, worker=worker_id)
-        return _parse(response, ScheduleList, "GET /api/workers/{id}/schedules").schedules
+        return parse_model(response, ScheduleList, "GET /api/workers/{id}/schedules").schedules
 
     async def create_schedule(self, worker_id: str, body: CreateSchedule) -> Schedule:
         path = _worker_path(worker_id) + "/schedules"
         response = await self._send("POST", path, body=body.wire(), worker=worker_id)
-        payload = _json(response, "POST /api/workers/{id}/schedules")
+        payload = read_json(response, "POST /api/workers/{id}/schedules")
         try:
             return SCHEDULE_ADAPTER.validate_python(payload)
         except ValidationError as exc:
-            raise _unexpected("POST /api/workers/{id}/schedules", response, exc) from exc
+            raise unexpected_shape("POST /api/workers/{id}/schedules", response, exc) from exc
 
     async def cancel_schedule(self, worker_id: str, schedule_id: str) -> bool:
         path = f"{_worker_path(worker_id)}/schedules/{_segment(schedule_id, 'schedule')}"
         response = await self._send("DELETE", path, worker=worker_id)
         label = "DELETE /api/workers/{id}/schedules/{id}"
-        return _parse(response, ScheduleCancelled, label).cancelled
+        return parse_model(response, ScheduleCancelled, label).cancelled
 
     # --- transport and retries ----------------------------------------------------------
 
@@ -349,7 +352,7 @@ class WorkersClient:
         finally:
             await response.aclose()
         status = response.status_code
-        reason = self._scrub(_server_message(body) or response.reason_phrase or "no reason given")
+        reason = self._scrub(server_message(body) or response.reason_phrase or "no reason given")
         described = f"{label} answered {status}: {reason}"
         if status in (401, 403):
             return WorkersUnauthorized(described, status=status)
@@ -423,72 +426,6 @@ def _body(model: type[CreateWorker], **fields: Any) -> dict[str, Any]:
     except ValidationError as exc:
         where = ", ".join(".".join(map(str, err["loc"])) for err in exc.errors())
         raise WorkersRejected(f"invalid request ({where})") from exc
-
-
-def _json(response: httpx.Response, label: str) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise WorkersUnavailable(
-            f"{label} answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-        ) from exc
-
-
-def _parse(response: httpx.Response, model: type[M], label: str) -> M:
-    payload = _json(response, label)
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise _unexpected(label, response, exc) from exc
-
-
-def _unexpected(label: str, response: httpx.Response, exc: ValidationError) -> WorkersUnavailable:
-    where = ", ".join(".".join(map(str, err["loc"])) for err in exc.errors()[:5])
-    return WorkersUnavailable(
-        f"{label} answered {response.status_code} with an unexpected shape (at {where})",
-        status=response.status_code,
-    )
-
-
-def _server_message(body: str) -> str:
-    """The server's reason from an error body, read tolerantly."""
-    text = body.strip()
-    if not text:
-        return ""
-    try:
-        payload: Any = json.loads(text)
-    except ValueError:
-        return text[:_MAX_MESSAGE]
-    if isinstance(payload, dict):
-        error = payload.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])[:_MAX_MESSAGE]
-        if isinstance(error, str):
-            return error[:_MAX_MESSAGE]
-        if isinstance(payload.get("message"), str):
-            return str(payload["message"])[:_MAX_MESSAGE]
-    if isinstance(payload, str):
-        return payload[:_MAX_MESSAGE]
-    return text[:_MAX_MESSAGE]
-
-
-def _email_from(response: httpx.Response) -> str:
-    """The address from ``GET .../email``: the SDK reads it as a string, so accept plain
-    text, a JSON string, or a JSON object holding it."""
-    text = response.content.decode("utf-8", errors="replace").strip()
-    try:
-        payload: Any = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(payload, str):
-        return payload.strip()
-    if isinstance(payload, dict):
-        for key in ("email", "address", "emailAddress", "email_address"):
-            value = payload.get(key)
-            if isinstance(value, str):
-                return value.strip()
-    return ""
 
 
 def _too_large(max_bytes: int, status: int) -> WorkersFileTooLarge:
