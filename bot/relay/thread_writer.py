@@ -103,11 +103,6 @@ class ThreadWriter:
         last = self.parts[-1]
         return last.end if last.end is not None else last.start + last.streamed
 
-    async def open(self, status: str) -> None:
-        """Make sure the turn has its first message, at once (the user sees work begin)."""
-        if not self.parts:
-            await self._create(0, "", status=status, priority=Priority.URGENT)
-
     async def sync(self, text: str, *, status: str) -> None:
         """Bring Slack up to ``text`` while the turn runs."""
         first_text = self.shown_chars == 0 and bool(text)
@@ -133,7 +128,6 @@ class ThreadWriter:
 
     async def finish(self, text: str, *, footer: list[dict[str, Any]]) -> None:
         """Write the final text, re-cutting where it differs from what was shown."""
-        await self.open("Finishing...")
         start = 0
         index = 0
         while True:
